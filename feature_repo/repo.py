@@ -1,0 +1,37 @@
+"""Entry point of the ``feast`` CLI (``feast plan``, ``feast apply``): the only file it scans.
+
+Feast imports every non-ignored ``*.py`` of the repo as a *top-level* module (``entities``,
+``views.transactions``, ...). If it imported the definition modules themselves, an object would
+exist twice (once as ``entities.customer``, once as ``feature_repo.entities.customer``, imported
+by the views) and ``feast apply`` would reject the duplicate names. So ``.feastignore`` hides the
+definition modules and this file exposes the objects built by
+:func:`feature_repo.definitions.build_feature_repo` for the profile and run directory in the
+environment (``EB_PROFILE``, ``EB_RUN_DIR``; read through ``PipelineSettings``, the single source
+of configuration). Python code never imports this module; it calls ``build_feature_repo``.
+"""
+
+from __future__ import annotations
+
+from feature_repo.definitions import build_feature_repo, feature_data_dir
+from pipelines.settings import get_pipeline_settings
+
+__all__ = [
+    "account",
+    "customer",
+    "customer_profile_v1",
+    "device",
+    "transaction_velocity",
+    "transaction_velocity_batch",
+    "transaction_velocity_push",
+]
+
+_settings = get_pipeline_settings()
+_repo = build_feature_repo(feature_data_dir(_settings.run_dir, _settings.profile.value))
+
+customer = _repo.customer
+account = _repo.account
+device = _repo.device
+(transaction_velocity_batch,) = _repo.batch_sources
+transaction_velocity_push = _repo.transaction_velocity_push
+transaction_velocity = _repo.transaction_velocity
+customer_profile_v1 = _repo.customer_profile_v1

@@ -1,0 +1,191 @@
+# shellcheck shell=bash
+# PostgreSQL (Debian's postgresql package): our own cluster in ${EB_RUN_DIR}/postgres/data,
+# run as the `postgres` OS user with pg_ctl, on 127.0.0.1:5432, with logical decoding on.
+# Role `brain` (password `brain`; LOGIN CREATEDB REPLICATION) owns databases `brain` and `mlflow`.
+# Sourced by infra/lib.sh.
+
+PG_DIR=$RUN_DIR/postgres
+PG_DATA=$PG_DIR/data
+PG_LOG=$PG_DIR/postgres.log
+PG_SOCK=$PG_DIR/sock
+PG_ROLE=brain
+PG_PASSWORD=brain
+PG_DATABASES=(brain mlflow)
+
+# _pg_bindir: print the server binaries' directory of the newest installed major version.
+_pg_bindir() {
+    local initdb
+    initdb=$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -t/ -k5,5n | tail -n 1)
+    [[ -n $initdb ]] && dirname "$initdb"
+}
+
+_as_postgres() { (cd / && runuser -u postgres -- "$@"); }
+
+_pg_ready() { pg_isready -q -h "$PG_HOST" -p "$PG_PORT" -t 2; }
+
+_pg_brain_query() {
+    PGPASSWORD=$PG_PASSWORD PGCONNECT_TIMEOUT=5 psql -X -q -At -h "$PG_HOST" -p "$PG_PORT" \
+        -U "$PG_ROLE" -d brain -c "$1" 2>/dev/null
+}
+
+# Superuser session over our private unix socket (trust auth for local connections).
+_pg_admin_psql() {
+    psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres "$@"
+}
+
+# _pg_running_pid: print the postmaster pid when our cluster runs.
+_pg_running_pid() {
+    local pid
+    [[ -f $PG_DATA/postmaster.pid ]] || return 1
+    pid=$(head -n 1 "$PG_DATA/postmaster.pid" | tr -d '[:space:]')
+    proc_matches "$pid" "bin/postgres -D $PG_DATA" || return 1
+    echo "$pid"
+}
+
+# A postmaster.pid left by a crash or a reboot whose pid now belongs to another process
+# would make the postmaster refuse to start: remove it when our cluster is not running.
+_pg_clean_stale_pid() {
+    if [[ -f $PG_DATA/postmaster.pid ]] && ! _pg_running_pid >/dev/null; then
+        say "postgres: removing stale $PG_DATA/postmaster.pid"
+        rm -f "$PG_DATA/postmaster.pid"
+    fi
+}
+
+# Debian's postinst may have created (and, without policy-rc.d, started) cluster <ver>/main on
+# port 5432. Stop such clusters and make them manual, so that ours is the one serving.
+_pg_stop_system_clusters() {
+    command -v pg_lsclusters >/dev/null || return 0
+    local ver name port status _rest
+    while read -r ver name port status _rest; do
+        [[ $port == "$PG_PORT" ]] || continue
+        if [[ $status == online* ]]; then
+            say "postgres: stopping system cluster $ver/$name on port $port"
+            pg_ctlcluster "$ver" "$name" stop -m fast >&2 || true
+        fi
+        if [[ -f /etc/postgresql/$ver/$name/start.conf ]] &&
+            ! grep -qx manual "/etc/postgresql/$ver/$name/start.conf"; then
+            echo manual >"/etc/postgresql/$ver/$name/start.conf"
+        fi
+    done < <(pg_lsclusters -h 2>/dev/null || true)
+}
+
+_pg_init() {
+    local bindir=$1
+    say "postgres: initdb $PG_DATA"
+    mkdir -p "$PG_DIR"
+    chown postgres:postgres "$PG_DIR"
+    chmod 700 "$PG_DIR"
+    _as_postgres "$bindir/initdb" -D "$PG_DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
+        --auth-local=trust --auth-host=scram-sha-256 >"$PG_DIR/initdb.log" 2>&1 ||
+        fail postgres "initdb failed" "$PG_DIR/initdb.log"
+    echo "include_if_exists = 'eb_overrides.conf'" >>"$PG_DATA/postgresql.conf"
+}
+
+# Render infra/postgres/postgresql.conf (+ the socket dir, which depends on the run dir).
+_pg_write_conf() {
+    local conf=$PG_DATA/eb_overrides.conf
+    {
+        cat "$INFRA_DIR/postgres/postgresql.conf"
+        echo "unix_socket_directories = '$PG_SOCK'"
+    } >"$conf.tmp"
+    chown postgres:postgres "$conf.tmp"
+    mv "$conf.tmp" "$conf"
+}
+
+_pg_bootstrap_sql() {
+    _pg_admin_psql <<SQL
+DO \$\$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$PG_ROLE') THEN
+        CREATE ROLE $PG_ROLE LOGIN CREATEDB REPLICATION PASSWORD '$PG_PASSWORD';
+    ELSE
+        ALTER ROLE $PG_ROLE LOGIN CREATEDB REPLICATION PASSWORD '$PG_PASSWORD';
+    END IF;
+END
+\$\$;
+$(for db in "${PG_DATABASES[@]}"; do
+        echo "SELECT 'CREATE DATABASE $db OWNER $PG_ROLE' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db')\\gexec"
+    done)
+SQL
+}
+
+postgres_up() {
+    local bindir
+    bindir=$(_pg_bindir) || true
+    if [[ -z $bindir ]] || ! command -v pg_isready >/dev/null; then
+        apt_install postgresql || fail postgres "apt-get install postgresql failed"
+        bindir=$(_pg_bindir) || fail postgres "no initdb under /usr/lib/postgresql/*/bin after install"
+    fi
+    _pg_stop_system_clusters
+    local major
+    major=$(basename "$(dirname "$bindir")")
+    if [[ -f $PG_DATA/PG_VERSION && $(cat "$PG_DATA/PG_VERSION") != "$major" ]]; then
+        fail postgres "$PG_DATA is a PostgreSQL $(cat "$PG_DATA/PG_VERSION") cluster but $major is installed; reset with: infra/down.sh postgres && rm -rf $PG_DIR"
+    fi
+
+    if _pg_running_pid >/dev/null; then
+        if _pg_ready; then
+            say "postgres: already up on $PG_HOST:$PG_PORT"
+            _pg_write_conf
+            return 0
+        fi
+    else
+        if port_open "$PG_HOST" "$PG_PORT"; then
+            fail postgres "port $PG_PORT is taken by a process that is not our cluster (see pg_lsclusters; ss -ltnp)"
+        fi
+        _pg_clean_stale_pid
+        [[ -f $PG_DATA/PG_VERSION ]] || _pg_init "$bindir"
+        chown -R postgres:postgres "$PG_DIR"
+        mkdir -p "$PG_SOCK"
+        chown postgres:postgres "$PG_SOCK"
+        _pg_write_conf
+        say "postgres: starting $major on $PG_HOST:$PG_PORT"
+        _as_postgres "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null ||
+            fail postgres "pg_ctl start failed" "$PG_LOG"
+    fi
+    wait_for 30 _pg_ready || fail postgres "pg_isready failed for 30 s" "$PG_LOG"
+    _pg_bootstrap_sql >/dev/null 2>"$PG_DIR/bootstrap.err" ||
+        fail postgres "creating role/databases failed" "$PG_DIR/bootstrap.err" "$PG_LOG"
+    [[ $(_pg_brain_query 'select 1') == 1 ]] || fail postgres "cannot log in as $PG_ROLE" "$PG_LOG"
+    say "postgres: up (pid $(_pg_running_pid), wal_level=$(_pg_brain_query 'show wal_level'))"
+}
+
+postgres_down() {
+    local bindir pid
+    if ! pid=$(_pg_running_pid); then
+        say "postgres: down"
+        return 0
+    fi
+    bindir=$(_pg_bindir) || fail postgres "postgres runs (pid $pid) but no pg_ctl is installed"
+    say "postgres: stopping (pid $pid)"
+    _as_postgres "$bindir/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null ||
+        fail postgres "pg_ctl stop failed" "$PG_LOG"
+    say "postgres: down"
+}
+
+# postgres_status: print a one-line description; return 0 when healthy.
+postgres_status() {
+    local pid
+    if ! command -v pg_isready >/dev/null || [[ -z $(_pg_bindir) ]]; then
+        echo "not installed"
+        return 1
+    fi
+    if ! pid=$(_pg_running_pid); then
+        if port_open "$PG_HOST" "$PG_PORT"; then
+            echo "foreign PostgreSQL on $PG_HOST:$PG_PORT (not started by infra/)"
+        else
+            echo "down"
+        fi
+        return 1
+    fi
+    if ! _pg_ready; then
+        echo "starting or unhealthy: pid $pid but pg_isready fails"
+        return 1
+    fi
+    local wal
+    if ! wal=$(_pg_brain_query 'show wal_level'); then
+        echo "unhealthy: pid $pid accepts connections but login as $PG_ROLE fails"
+        return 1
+    fi
+    echo "up $PG_HOST:$PG_PORT pid $pid (PostgreSQL $(cat "$PG_DATA/PG_VERSION"), wal_level=$wal, databases: ${PG_DATABASES[*]})"
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install (if needed) and start Kafka, Redis and PostgreSQL; wait until each is healthy.
+# Usage: infra/up.sh [all|postgres|redis|kafka]...   (default: all)
+# Idempotent: services already up are left alone. Data, logs, pids: ${EB_RUN_DIR:-<repo>/.run}.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+_up() {
+    local services svc start=$SECONDS
+    services=$(expand_services "$@") || exit 2
+    for svc in $services; do
+        "${svc}_up"
+    done
+    say "up: $(echo $services) in $((SECONDS - start)) s (run dir $RUN_DIR)"
+}
+
+with_lock _up "$@"

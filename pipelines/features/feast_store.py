@@ -1,0 +1,161 @@
+"""Feast adapter of the feature ports: push to online + offline, read through a FeatureService.
+
+One :class:`FeastFeatureStore` per process (it owns the ``feast.FeatureStore``; the composition
+root builds it from ``PipelineSettings``). The profile picks the yaml: ``embedded`` →
+``feature_store.yaml`` (SQLite online), ``services`` → ``feature_store.services.yaml`` (Redis).
+
+Known costs (Feast 0.67's file offline store): every offline push rewrites the whole Parquet
+file, so push micro-batches, not single rows. SQLite replaces the online row whatever its time,
+Redis keeps the newest event time: push rows in event-time order (see ``window.latest``).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from feast import FeatureStore
+from feast.data_source import PushMode
+from redis.exceptions import RedisError
+
+from feature_repo.definitions import FeatureRepo, build_feature_repo, feature_data_dir
+from feature_repo.sources import TRANSACTION_VELOCITY_PUSH, transaction_velocity_parquet
+from pipelines.features.errors import FeatureStoreUnavailable
+from pipelines.features.feast_config import render_repo_config
+from pipelines.features.ports import OnlineFeatures
+from pipelines.features.window import VelocityRow
+from pipelines.settings import PipelineSettings
+
+__all__ = ["VELOCITY_SCHEMA", "FeastFeatureStore"]
+
+_log = logging.getLogger(__name__)
+
+VELOCITY_SCHEMA = pa.schema(
+    [
+        ("gcid", pa.string()),
+        ("event_timestamp", pa.timestamp("us", tz="UTC")),
+        ("txn_count_24h", pa.int64()),
+        ("txn_amount_sum_24h", pa.float64()),
+    ]
+)
+"""Columns of the ``transaction_velocity`` Parquet file, in the order Feast's offline write wants."""
+
+_UNAVAILABLE = (OSError, RedisError, sqlite3.Error)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FeastFeatureStore:
+    """``FeatureWriter`` and ``FeatureReader`` on a real ``feast.FeatureStore``."""
+
+    def __init__(
+        self,
+        settings: PipelineSettings,
+        *,
+        project: str | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        """Build the store for ``settings``' profile. ``project`` overrides the yaml's (tests)."""
+        self._clock = clock
+        profile_dir = settings.run_dir / settings.profile.value
+        self._data_dir = feature_data_dir(settings.run_dir, settings.profile.value)
+        self._repo = build_feature_repo(self._data_dir)
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        self._store = FeatureStore(
+            repo_path=str(settings.feast_repo), config=render_repo_config(settings, project=project)
+        )
+        ttl = self._repo.transaction_velocity.ttl
+        self._ttl: timedelta | None = ttl if ttl else None
+
+    @property
+    def store(self) -> FeatureStore:
+        """The process's ``feast.FeatureStore`` (training code and notebooks may use it directly)."""
+        return self._store
+
+    @property
+    def repo(self) -> FeatureRepo:
+        """The objects this store registers, with their Parquet paths under the run dir."""
+        return self._repo
+
+    @property
+    def project(self) -> str:
+        return str(self._store.project)
+
+    def apply(self) -> None:
+        """Register the repo (what ``feast apply`` registers) and create missing Parquet files."""
+        path = transaction_velocity_parquet(self._data_dir)
+        if not path.exists():
+            _seed_parquet(path)
+        self._store.apply(self._repo.objects())
+        _log.info("applied feature repo to project %s", self.project)
+
+    def push(self, rows: Sequence[VelocityRow]) -> None:
+        """Push rows to the online store and append them to the offline Parquet file."""
+        if not rows:
+            return
+        frame = pd.DataFrame(
+            {
+                "gcid": [row.gcid for row in rows],
+                "event_timestamp": pd.to_datetime([row.event_timestamp for row in rows], utc=True),
+                "txn_count_24h": pd.Series([row.txn_count_24h for row in rows], dtype="int64"),
+                "txn_amount_sum_24h": pd.Series([row.txn_amount_sum_24h for row in rows], dtype="float64"),
+            }
+        )
+        try:
+            self._store.push(TRANSACTION_VELOCITY_PUSH, frame, to=PushMode.ONLINE_AND_OFFLINE)
+        except _UNAVAILABLE as exc:
+            raise FeatureStoreUnavailable(f"feature push failed: {exc}") from exc
+
+    def online_features(self, gcid: str) -> OnlineFeatures:
+        """The ``customer_profile_v1`` values of ``gcid``; all ``None`` if absent or older than the ttl."""
+        try:
+            response = self._store.get_online_features(
+                features=self._repo.customer_profile_v1, entity_rows=[{"gcid": gcid}]
+            )
+        except _UNAVAILABLE as exc:
+            raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
+        values = response.to_dict()
+        proto = response.proto
+        names = list(proto.metadata.feature_names.val)
+        stamp = proto.results[names.index("txn_count_24h")].event_timestamps[0]
+        if stamp.seconds == 0 and stamp.nanos == 0:
+            return OnlineFeatures(gcid=gcid)
+        as_of = datetime.fromtimestamp(stamp.seconds, UTC) + timedelta(microseconds=stamp.nanos // 1000)
+        if self._ttl is not None and self._clock() - as_of > self._ttl:
+            return OnlineFeatures(gcid=gcid)
+        count = values["txn_count_24h"][0]
+        total = values["txn_amount_sum_24h"][0]
+        return OnlineFeatures(
+            gcid=gcid,
+            txn_count_24h=None if count is None else int(count),
+            txn_amount_sum_24h=None if total is None else float(total),
+            event_timestamp=as_of,
+        )
+
+    def historical_features(self, entity_df: pd.DataFrame) -> pd.DataFrame:
+        """Point-in-time join of ``customer_profile_v1`` onto ``entity_df`` (``gcid``, ``event_timestamp``)."""
+        job = self._store.get_historical_features(
+            entity_df=entity_df, features=self._repo.customer_profile_v1
+        )
+        frame: pd.DataFrame = job.to_df()
+        return frame
+
+    def refresh_registry(self) -> None:
+        """Reload the registry now instead of at the next cache expiry (``cache_ttl_seconds``)."""
+        self._store.refresh_registry()
+
+
+def _seed_parquet(path: Path) -> None:
+    """An empty Parquet file with the view's schema: Feast's offline write appends to an existing file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".parquet.tmp")
+    pq.write_table(VELOCITY_SCHEMA.empty_table(), tmp)
+    tmp.replace(path)

@@ -1,0 +1,7 @@
+"""Stream processors: each a :class:`Handler` run by the shared :class:`ProcessorRunner` loop."""
+
+from pipelines.processors._runner import Handler, ProcessorRunner
+from pipelines.processors.customer360 import Customer360Handler
+from pipelines.processors.identity import IdentityHandler
+
+__all__ = ["Customer360Handler", "Handler", "IdentityHandler", "ProcessorRunner"]

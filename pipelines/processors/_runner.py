@@ -1,0 +1,94 @@
+"""The consumer loop every processor shares: poll, validate, handle, commit after success.
+
+* An event that fails validation (or that a handler rejects as invalid, a 4xx error) goes to the
+  DLQ per :class:`pipelines.dlq.DlqPolicy` and the loop continues.
+* Any other failure (database or broker down) rewinds to the last committed offset and retries
+  with backoff; handlers are idempotent on ``event_id``, so the redelivered events change nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Protocol
+
+from pipelines.dlq import DlqPolicy, dead_letter
+from pipelines.errors import EnterpriseBrainError
+from pipelines.events import BrainEvent, parse_event
+from pipelines.metrics import EVENTS_CONSUMED, EVENTS_FAILED, PROCESSING_SECONDS
+from pipelines.transport import EventConsumer, EventPublisher
+
+__all__ = ["Handler", "ProcessorRunner"]
+
+log = logging.getLogger(__name__)
+
+
+class Handler(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+    def handle(self, event: BrainEvent) -> None:
+        """Apply one event; idempotent on ``event.event_id``."""
+
+
+class ProcessorRunner:
+    def __init__(
+        self,
+        handler: Handler,
+        consumer: EventConsumer,
+        dlq_publisher: EventPublisher,
+        policy: DlqPolicy = DlqPolicy.DEAD_LETTER,
+        poll_timeout_ms: int = 200,
+        max_backoff_s: float = 5.0,
+    ) -> None:
+        self.handler = handler
+        self._consumer = consumer
+        self._dlq = dlq_publisher
+        self._policy = policy
+        self._poll_timeout_ms = poll_timeout_ms
+        self._max_backoff_s = max_backoff_s
+        self.handled = 0
+
+    def run_once(self) -> int:
+        """Handle one polled batch and commit it; returns how many records it took."""
+        records = self._consumer.poll(self._poll_timeout_ms)
+        name = self.handler.name
+        for record in records:
+            started = time.perf_counter()
+            try:
+                self.handler.handle(parse_event(record.topic, record.value))
+            except EnterpriseBrainError as exc:
+                if exc.status >= 500:
+                    raise
+                EVENTS_FAILED.labels(name, record.topic, "invalid").inc()
+                if self._policy is DlqPolicy.HALT:
+                    raise
+                dead_letter(self._dlq, record, f"{exc.code}: {exc.detail}", name)
+            else:
+                EVENTS_CONSUMED.labels(name, record.topic).inc()
+            PROCESSING_SECONDS.labels(name).observe(time.perf_counter() - started)
+        if records:
+            self._consumer.commit()
+            self.handled += len(records)
+        return len(records)
+
+    def run(self, stop: threading.Event) -> None:
+        backoff = 0.1
+        while not stop.is_set():
+            try:
+                self.run_once()
+                backoff = 0.1
+            except Exception:
+                EVENTS_FAILED.labels(self.handler.name, "*", "transient").inc()
+                log.exception("processor %s failed; retrying from the last commit", self.handler.name)
+                try:
+                    self._consumer.rewind()
+                except Exception:
+                    log.exception("rewind failed for %s", self.handler.name)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, self._max_backoff_s)
+        self._consumer.close()

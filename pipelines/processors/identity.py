@@ -1,0 +1,189 @@
+"""Identity processor: ``customer.events`` → GCID (assign, create, merge) → ``identity.events``.
+
+The graph change, the source customer record, the lineage rows (our outbox) and the processed
+mark commit in one transaction; the identity events are published after the commit, and published
+again if the same customer event is ever redelivered (downstream consumers are idempotent).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from customer360 import upsert_source_customer
+from identity import MATCHER_VERSION, IdentityRecord, Resolution, SourceRecordRef, resolve
+from pipelines.events import (
+    BrainEvent,
+    CustomerChanged,
+    GcidAssigned,
+    GcidAssignedPayload,
+    GcidMerged,
+    GcidMergedPayload,
+    IdentityEvent,
+    IdentityEvidence,
+    SourceRef,
+    Topic,
+    make_event_id,
+    parse_event,
+    utcnow,
+)
+from pipelines.metrics import EVENTS_PRODUCED
+from pipelines.processors._idempotency import already_processed, mark_processed
+from pipelines.standardise import is_synthetic_email
+from pipelines.storage.identity_graph import SqlIdentityGraph
+from pipelines.storage.schema import identity_lineage
+from pipelines.transport import EventPublisher
+
+__all__ = ["IdentityHandler", "identity_record_of"]
+
+SOURCE_SYSTEM = "brain.identity"
+
+
+def identity_record_of(event: CustomerChanged) -> IdentityRecord:
+    p = event.payload
+    return IdentityRecord(
+        ref=SourceRecordRef(event.source_system, event.source_key),
+        name=p.full_name,
+        first_name=p.first_name,
+        last_name=p.last_name,
+        date_of_birth=p.date_of_birth,
+        national_id=p.national_id,
+        phones=p.phones,
+        emails=tuple(e for e in p.emails if not is_synthetic_email(e)),
+        device_ids=p.device_ids,
+    )
+
+
+def _ref(r: SourceRecordRef) -> SourceRef:
+    return SourceRef(source_system=r.source_system, source_key=r.source_key)
+
+
+def identity_events(cause: CustomerChanged, res: Resolution, at: datetime) -> list[IdentityEvent]:
+    ref = res.record.ref
+    out: list[IdentityEvent] = []
+    for merged in res.merged:
+        out.append(
+            GcidMerged(
+                event_id=make_event_id(SOURCE_SYSTEM, "merge", f"{merged}>{res.gcid}", cause.event_id),
+                source_system=SOURCE_SYSTEM,
+                source_table="gcid",
+                source_key=res.gcid,
+                occurred_at=at,
+                trace_id=cause.trace_id,
+                position=cause.event_id,
+                payload=GcidMergedPayload(
+                    survivor=res.gcid,
+                    merged=merged,
+                    records=(_ref(ref),),
+                    evidence=tuple(
+                        IdentityEvidence(
+                            attribute=e.attribute, level=e.level, weight=e.weight, other=_ref(other)
+                        )
+                        for other, decision in res.evidence
+                        if decision.is_match
+                        for e in decision.evidence
+                        if e.level in ("exact", "fuzzy")
+                    ),
+                    settings_version=MATCHER_VERSION,
+                    decided_by="resolver",
+                    reason=f"{ref} matched records of both GCIDs",
+                ),
+            )
+        )
+    best = max((d for _, d in res.evidence if d.is_match), key=lambda d: len(d.evidence), default=None)
+    out.append(
+        GcidAssigned(
+            event_id=make_event_id(SOURCE_SYSTEM, "assign", str(ref), cause.event_id),
+            source_system=SOURCE_SYSTEM,
+            source_table="identity_record",
+            source_key=str(ref),
+            occurred_at=at,
+            trace_id=cause.trace_id,
+            position=cause.event_id,
+            payload=GcidAssignedPayload(
+                gcid=res.gcid,
+                record=_ref(ref),
+                previous_gcid=res.previous_gcid,
+                evidence=tuple(
+                    IdentityEvidence(attribute=e.attribute, level=e.level, weight=e.weight)
+                    for e in (best.evidence if best else ())
+                    if e.level in ("exact", "fuzzy")
+                ),
+                settings_version=MATCHER_VERSION,
+                decided_by="resolver",
+                reason="new customer" if res.created else "matched existing records",
+            ),
+        )
+    )
+    return out
+
+
+class IdentityHandler:
+    name = "identity"
+    topics: tuple[str, ...] = (Topic.CUSTOMER.value,)
+
+    def __init__(self, engine: Engine, publisher: EventPublisher) -> None:
+        self._engine = engine
+        self._publisher = publisher
+
+    def handle(self, event: BrainEvent) -> None:
+        if not isinstance(event, CustomerChanged):
+            return
+        with self._engine.begin() as conn:
+            if already_processed(conn, self.name, event.event_id):
+                outbox = self._outbox(conn, event.event_id)
+            else:
+                outbox = self._apply(conn, event)
+        for out in outbox:
+            key = out.payload.survivor if isinstance(out, GcidMerged) else out.payload.gcid
+            self._publisher.publish(Topic.IDENTITY.value, out.model_dump_json().encode(), key=key)
+            EVENTS_PRODUCED.labels(Topic.IDENTITY.value).inc()
+        if outbox:
+            self._publisher.flush()
+
+    def _apply(self, conn: Connection, event: CustomerChanged) -> list[IdentityEvent]:
+        now = utcnow()
+        mark_processed(conn, self.name, event.event_id, now)
+        if not upsert_source_customer(conn, event):
+            return []  # an older version than the one we hold: identity unchanged
+        graph = SqlIdentityGraph(conn, event.event_id)
+        res = resolve(identity_record_of(event), graph, now)
+        events = identity_events(event, res, now)
+        for out in events:
+            other: str | None
+            if isinstance(out, GcidMerged):
+                kind, gcid, other = "merge", out.payload.survivor, out.payload.merged
+            elif isinstance(out, GcidAssigned):
+                kind, gcid, other = "assign", out.payload.gcid, out.payload.previous_gcid
+            else:  # pragma: no cover - the resolver emits no splits
+                continue
+            conn.execute(
+                insert(identity_lineage).values(
+                    event_id=out.event_id,
+                    cause_event_id=event.event_id,
+                    kind=kind,
+                    gcid=gcid,
+                    other_gcid=other,
+                    detail={"event": out.model_dump(mode="json")},
+                    decided_by=out.payload.decided_by,
+                    settings_version=out.payload.settings_version,
+                    at=now,
+                )
+            )
+        return events
+
+    @staticmethod
+    def _outbox(conn: Connection, cause_event_id: str) -> list[IdentityEvent]:
+        rows = conn.execute(
+            select(identity_lineage.c.detail)
+            .where(identity_lineage.c.cause_event_id == cause_event_id)
+            .order_by(identity_lineage.c.seq)
+        ).all()
+        out: list[IdentityEvent] = []
+        for row in rows:
+            parsed = parse_event(Topic.IDENTITY.value, json.dumps(row.detail["event"]))
+            assert isinstance(parsed, GcidAssigned | GcidMerged)
+            out.append(parsed)
+        return out

@@ -1,0 +1,111 @@
+"""Kafka adapters of the transport ports (kafka-python)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from pipelines.errors import TransportError
+from pipelines.transport._ports import Record
+
+__all__ = ["KafkaEventConsumer", "KafkaEventPublisher"]
+
+log = logging.getLogger(__name__)
+
+
+class KafkaEventPublisher:
+    """Durable publishing: ``acks=all``; keys keep one source customer's events in one partition."""
+
+    def __init__(self, bootstrap: str, client_id: str) -> None:
+        try:
+            self._producer = KafkaProducer(
+                bootstrap_servers=bootstrap,
+                client_id=client_id,
+                acks="all",
+                linger_ms=2,
+                retries=5,
+                max_in_flight_requests_per_connection=1,
+                request_timeout_ms=10_000,
+            )
+        except KafkaError as exc:
+            raise TransportError(f"cannot connect to Kafka at {bootstrap}: {exc}") from exc
+
+    def publish(
+        self, topic: str, value: bytes, key: str | None = None, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
+        try:
+            self._producer.send(
+                topic, value=value, key=key.encode() if key is not None else None, headers=list(headers)
+            )
+        except KafkaError as exc:
+            raise TransportError(f"cannot publish to {topic}: {exc}") from exc
+
+    def flush(self, timeout_s: float = 30.0) -> None:
+        try:
+            self._producer.flush(timeout=timeout_s)
+        except KafkaError as exc:
+            raise TransportError(f"flush failed: {exc}") from exc
+
+    def close(self) -> None:
+        self._producer.close(timeout=5)
+
+
+class KafkaEventConsumer:
+    """A consumer-group member with auto-commit off: offsets move only after the effect."""
+
+    def __init__(self, bootstrap: str, client_id: str, group: str, topics: Iterable[str]) -> None:
+        try:
+            self._consumer = KafkaConsumer(
+                *topics,
+                bootstrap_servers=bootstrap,
+                client_id=client_id,
+                group_id=group,
+                enable_auto_commit=False,
+                auto_offset_reset="earliest",
+                max_poll_records=500,
+                fetch_max_wait_ms=50,
+            )
+        except KafkaError as exc:
+            raise TransportError(f"cannot connect to Kafka at {bootstrap}: {exc}") from exc
+        self._pending: dict[TopicPartition, int] = {}
+
+    def poll(self, timeout_ms: int, max_records: int = 500) -> list[Record]:
+        batches = self._consumer.poll(timeout_ms=timeout_ms, max_records=max_records)
+        out: list[Record] = []
+        for tp, messages in batches.items():
+            for m in messages:
+                out.append(
+                    Record(
+                        m.topic,
+                        m.partition,
+                        m.offset,
+                        m.key,
+                        m.value,
+                        tuple((k, v) for k, v in m.headers or ()),
+                    )
+                )
+                self._pending[tp] = m.offset + 1
+        return out
+
+    def commit(self) -> None:
+        if not self._pending:
+            return
+        offsets = {tp: OffsetAndMetadata(off, "", -1) for tp, off in self._pending.items()}
+        self._consumer.commit(offsets=offsets)
+        self._pending.clear()
+
+    def rewind(self) -> None:
+        for tp in self._consumer.assignment():
+            committed = self._consumer.committed(tp)
+            if committed is None:
+                self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, committed)
+        self._pending.clear()
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)
