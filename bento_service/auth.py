@@ -112,14 +112,15 @@ def _rsa_thumbprint(public_key: rsa.RSAPublicKey) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def _write_atomic(path: Path, data: bytes, *, exclusive: bool) -> bool:
-    """Write ``data`` to ``path`` through a 0600 temporary file in the same directory.
+def _write_atomic(path: Path, data: bytes, *, exclusive: bool, mode: int = 0o600) -> bool:
+    """Write ``data`` to ``path`` (with ``mode``) through a temporary file in the same directory.
 
     With ``exclusive`` the file is only created if absent (``os.link`` fails otherwise), so several
     workers starting together agree on one key; returns whether this call created it.
     """
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -200,7 +201,7 @@ class DevTokenIssuer:
             kid = _rsa_thumbprint(loaded.public_key())
             jwks = json.dumps({"keys": [self._public_jwk(loaded, kid)]}, indent=2).encode()
             if not self.jwks_path.exists() or self.jwks_path.read_bytes() != jwks:
-                _write_atomic(self.jwks_path, jwks, exclusive=False)
+                _write_atomic(self.jwks_path, jwks, exclusive=False, mode=0o644)
             self._key, self._kid = loaded, kid
 
     @staticmethod

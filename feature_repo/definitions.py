@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from feast import Entity, FeatureService, FeatureView, FileSource, PushSource
+from feast.feast_object import FeastObject
 
 from feature_repo.entities import account, customer, device
 from feature_repo.services import customer_profile_v1
@@ -24,8 +25,6 @@ from feature_repo.sources import transaction_velocity_push
 from feature_repo.views.transactions import transaction_velocity_view
 
 __all__ = ["FeatureRepo", "build_feature_repo", "feature_data_dir"]
-
-FeastObject = Entity | FileSource | PushSource | FeatureView | FeatureService
 
 
 def feature_data_dir(run_dir: Path, profile: str) -> Path:

@@ -1,0 +1,1 @@
+"""Models and decision policy. :mod:`models.decisioning` is infrastructure-free domain logic."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import yaml
+from feast.errors import FeastError
 from feast.repo_config import RepoConfig
 from pydantic import ValidationError
 
@@ -89,7 +90,7 @@ def render_repo_config(settings: PipelineSettings, *, project: str | None = None
         rendered["project"] = project
     try:
         config = RepoConfig(**rendered)
-    except ValidationError as exc:
+    except (ValidationError, FeastError) as exc:
         raise ConfigurationError(f"invalid feature store config {path}: {exc}") from exc
     config.repo_path = settings.feast_repo
     return config

@@ -141,16 +141,26 @@ class FeastFeatureStore:
         )
 
     def historical_features(self, entity_df: pd.DataFrame) -> pd.DataFrame:
-        """Point-in-time join of ``customer_profile_v1`` onto ``entity_df`` (``gcid``, ``event_timestamp``)."""
-        job = self._store.get_historical_features(
-            entity_df=entity_df, features=self._repo.customer_profile_v1
-        )
-        frame: pd.DataFrame = job.to_df()
+        """Point-in-time join of ``customer_profile_v1`` onto ``entity_df`` (``gcid``, ``event_timestamp``).
+
+        Returns every row of ``entity_df``, in its order, with the feature columns added (null when
+        no row is within the ttl). Feast 0.67's Dask offline store drops an entity row whose GCID
+        has rows but none within the ttl; the rows are restored here so labels are not lost.
+        """
+        entity = entity_df.reset_index(drop=True)
+        entity["event_timestamp"] = pd.to_datetime(entity["event_timestamp"], utc=True)
+        job = self._store.get_historical_features(entity_df=entity, features=self._repo.customer_profile_v1)
+        joined: pd.DataFrame = job.to_df()
+        keys = ["gcid", "event_timestamp"]
+        features = [f.name for f in self._repo.transaction_velocity.features]
+        found = joined[keys + features].drop_duplicates(subset=keys, keep="last")
+        found["event_timestamp"] = pd.to_datetime(found["event_timestamp"], utc=True)
+        frame: pd.DataFrame = entity.merge(found, on=keys, how="left", validate="many_to_one")
         return frame
 
     def refresh_registry(self) -> None:
         """Reload the registry now instead of at the next cache expiry (``cache_ttl_seconds``)."""
-        self._store.refresh_registry()
+        self._store.refresh_registry()  # type: ignore[no-untyped-call]
 
 
 def _seed_parquet(path: Path) -> None:

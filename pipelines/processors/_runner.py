@@ -34,6 +34,9 @@ class Handler(Protocol):
     def handle(self, event: BrainEvent) -> None:
         """Apply one event; idempotent on ``event.event_id``."""
 
+    def flush(self) -> None:
+        """Make the batch's buffered effects durable; called before the offsets are committed."""
+
 
 class ProcessorRunner:
     def __init__(
@@ -52,10 +55,13 @@ class ProcessorRunner:
         self._poll_timeout_ms = poll_timeout_ms
         self._max_backoff_s = max_backoff_s
         self.handled = 0
+        #: True once a poll came back empty (caught up); False while a batch is in flight.
+        self.caught_up = False
 
     def run_once(self) -> int:
         """Handle one polled batch and commit it; returns how many records it took."""
         records = self._consumer.poll(self._poll_timeout_ms)
+        self.caught_up = not records
         name = self.handler.name
         for record in records:
             started = time.perf_counter()
@@ -72,6 +78,7 @@ class ProcessorRunner:
                 EVENTS_CONSUMED.labels(name, record.topic).inc()
             PROCESSING_SECONDS.labels(name).observe(time.perf_counter() - started)
         if records:
+            self.handler.flush()
             self._consumer.commit()
             self.handled += len(records)
         return len(records)

@@ -44,3 +44,6 @@ class Customer360Handler:
             elif isinstance(event, TransactionPosted):
                 upsert_transaction(conn, event)
             mark_processed(conn, self.name, event.event_id, now)
+
+    def flush(self) -> None:
+        return None  # effects are committed per event

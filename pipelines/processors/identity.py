@@ -187,3 +187,6 @@ class IdentityHandler:
             assert isinstance(parsed, GcidAssigned | GcidMerged)
             out.append(parsed)
         return out
+
+    def flush(self) -> None:
+        return None  # effects are committed per event

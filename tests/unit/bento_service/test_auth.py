@@ -125,6 +125,7 @@ def test_minted_token_claims_and_header(issuer: DevTokenIssuer) -> None:
 def test_key_files_are_created_once_and_private(issuer: DevTokenIssuer, key_dir: Path) -> None:
     issuer.ensure_keys()
     assert stat.S_IMODE(issuer.key_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(issuer.jwks_path.stat().st_mode) == 0o644
     jwks = json.loads(issuer.jwks_path.read_text())
     (jwk,) = jwks["keys"]
     assert jwk["kid"] == issuer.kid and jwk["kty"] == "RSA" and jwk["alg"] == "RS256"

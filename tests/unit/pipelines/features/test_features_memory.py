@@ -24,7 +24,9 @@ class _Clock:
 
 def test_push_then_read_returns_the_latest_row() -> None:
     store = InMemoryFeatureStore(clock=_Clock(T + H))
-    store.push([VelocityRow("g1", T, 1, 10.0), VelocityRow("g1", T + H, 2, 30.5), VelocityRow("g2", T, 1, 1.0)])
+    store.push(
+        [VelocityRow("g1", T, 1, 10.0), VelocityRow("g1", T + H, 2, 30.5), VelocityRow("g2", T, 1, 1.0)]
+    )
 
     assert store.online_features("g1") == OnlineFeatures("g1", 2, 30.5, T + H)
     assert store.online_features("g2") == OnlineFeatures("g2", 1, 1.0, T)
@@ -35,7 +37,11 @@ def test_absent_gcid_has_no_values() -> None:
     features = InMemoryFeatureStore(clock=_Clock(T)).online_features("nobody")
 
     assert features == OnlineFeatures("nobody")
-    assert (features.txn_count_24h, features.txn_amount_sum_24h, features.event_timestamp) == (None, None, None)
+    assert (features.txn_count_24h, features.txn_amount_sum_24h, features.event_timestamp) == (
+        None,
+        None,
+        None,
+    )
     assert not features.found
 
 

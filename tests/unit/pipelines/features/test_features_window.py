@@ -35,7 +35,9 @@ WINDOW_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "offsets", "query", "count", "total"), WINDOW_CASES, ids=[c[0] for c in WINDOW_CASES])
+@pytest.mark.parametrize(
+    ("case", "offsets", "query", "count", "total"), WINDOW_CASES, ids=[c[0] for c in WINDOW_CASES]
+)
 def test_as_of_counts_the_half_open_window(
     case: str, offsets: list[timedelta], query: timedelta, count: int, total: float
 ) -> None:
@@ -89,7 +91,9 @@ LATE_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "events", "late_id", "late_row", "latest_row"), LATE_CASES, ids=[c[0] for c in LATE_CASES])
+@pytest.mark.parametrize(
+    ("case", "events", "late_id", "late_row", "latest_row"), LATE_CASES, ids=[c[0] for c in LATE_CASES]
+)
 def test_late_events_count_in_the_windows_they_belong_to(
     case: str,
     events: list[tuple[str, timedelta, str]],
@@ -98,7 +102,10 @@ def test_late_events_count_in_the_windows_they_belong_to(
     latest_row: tuple[int, float],
 ) -> None:
     window = TransactionVelocity(max_lateness=48 * H)
-    returned = {event_id: window.observe("g1", T + offset, Decimal(amount), event_id) for event_id, offset, amount in events}
+    returned = {
+        event_id: window.observe("g1", T + offset, Decimal(amount), event_id)
+        for event_id, offset, amount in events
+    }
 
     late = returned[late_id]
     latest = window.latest("g1")

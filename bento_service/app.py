@@ -1,0 +1,20 @@
+"""The FastAPI application the BentoML service mounts (and tests drive in process)."""
+
+from fastapi import FastAPI
+
+from bento_service.problems import install_problem_handlers
+from bento_service.routes import customers, decisions
+
+__all__ = ["build_app"]
+
+
+def build_app() -> FastAPI:
+    app = FastAPI(
+        title="Wekeza Enterprise Brain",
+        version="0.1.0",
+        description="Customer 360 by GCID and real-time decisions. Every route but health needs a token.",
+    )
+    install_problem_handlers(app)
+    app.include_router(customers.router)
+    app.include_router(decisions.router)
+    return app

@@ -1,0 +1,75 @@
+"""The composition root of the API process: every client built from :class:`ServiceSettings`.
+
+Tests pass their own adapters, e.g. ``bootstrap(settings, features=InMemoryFeatureStore())``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine
+
+from bento_service.auth import DevTokenIssuer, TokenVerifier
+from bento_service.decision_log import DecisionLog
+from bento_service.deps import ServiceDeps, install
+from bento_service.settings import ServiceSettings, get_service_settings
+from pipelines.features import FeatureReader
+from pipelines.storage import create_db_engine
+from pipelines.transport import EventPublisher, InProcessBus
+
+__all__ = ["bootstrap", "dev_token_issuer", "token_verifier"]
+
+log = logging.getLogger(__name__)
+
+
+def dev_token_issuer(settings: ServiceSettings) -> DevTokenIssuer:
+    return DevTokenIssuer(settings.auth_dir, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
+
+
+def token_verifier(settings: ServiceSettings) -> TokenVerifier:
+    if settings.jwks_url:
+        return TokenVerifier.from_jwks_url(
+            settings.jwks_url, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        )
+    issuer = dev_token_issuer(settings)
+    issuer.ensure_keys()
+    return TokenVerifier.from_jwks_file(
+        issuer.jwks_path, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+
+
+def _feature_reader(settings: ServiceSettings) -> FeatureReader:
+    from pipelines.features.feast_store import FeastFeatureStore  # Feast import is slow: only when used
+
+    return FeastFeatureStore(settings)
+
+
+def _publisher(settings: ServiceSettings) -> EventPublisher:
+    if settings.embedded:
+        # embedded: decision.events stays inside this process; the decision_log table is the record
+        return InProcessBus().publisher()
+    from pipelines.transport._kafka import KafkaEventPublisher
+
+    return KafkaEventPublisher(settings.kafka_bootstrap, f"{settings.kafka_client_id}-api")
+
+
+def bootstrap(
+    settings: ServiceSettings | None = None,
+    *,
+    engine: Engine | None = None,
+    features: FeatureReader | None = None,
+    publisher: EventPublisher | None = None,
+    verifier: TokenVerifier | None = None,
+) -> ServiceDeps:
+    settings = settings or get_service_settings()
+    engine = engine or create_db_engine(settings.db_url)
+    deps = ServiceDeps(
+        settings=settings,
+        engine=engine,
+        verifier=verifier or token_verifier(settings),
+        features=features or _feature_reader(settings),
+        decision_log=DecisionLog(engine),
+        publisher=publisher or _publisher(settings),
+    )
+    log.info("API bootstrapped: profile=%s db=%s", settings.profile.value, engine.url.render_as_string())
+    return install(deps)

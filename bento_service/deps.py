@@ -1,0 +1,46 @@
+"""What request handlers need, built once per process by :func:`bento_service.bootstrap.bootstrap`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bento_service.auth import TokenVerifier
+from bento_service.decision_log import DecisionLog
+from bento_service.settings import ServiceSettings
+from pipelines.errors import ConfigurationError
+from pipelines.features import FeatureReader
+from pipelines.transport import EventPublisher
+
+__all__ = ["ServiceDeps", "current", "install", "verifier"]
+
+
+@dataclass(frozen=True)
+class ServiceDeps:
+    settings: ServiceSettings
+    engine: Engine
+    verifier: TokenVerifier
+    features: FeatureReader
+    decision_log: DecisionLog
+    publisher: EventPublisher
+
+
+_current: ServiceDeps | None = None
+
+
+def install(deps: ServiceDeps) -> ServiceDeps:
+    """Make ``deps`` the process's dependencies (called by the composition root only)."""
+    global _current
+    _current = deps
+    return deps
+
+
+def current() -> ServiceDeps:
+    if _current is None:
+        raise ConfigurationError("the service's dependencies were not bootstrapped")
+    return _current
+
+
+def verifier() -> TokenVerifier:
+    return current().verifier

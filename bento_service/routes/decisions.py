@@ -1,0 +1,52 @@
+"""``POST /v1/decisions/transaction`` and ``GET /v1/decisions/{id}``."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path
+
+from bento_service.auth import Principal, Scope, require_scope
+from bento_service.deps import current, verifier
+from bento_service.schemas import DecisionResponse, TransactionDecisionRequest
+from bento_service.transaction_decisions import decide_transaction, stored_response
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
+
+DecisionWriter = Annotated[Principal, Depends(require_scope(verifier, Scope.DECISION_WRITE))]
+DecisionReader = Annotated[Principal, Depends(require_scope(verifier, Scope.DECISION_READ))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=128,
+        description="Retries with the same key return the first decision instead of deciding again",
+    ),
+]
+
+
+@router.post(
+    "/transaction",
+    response_model=DecisionResponse,
+    summary="Decide on a payment, transfer or withdrawal",
+    responses={
+        404: {"description": "The GCID given is unknown (problem details)"},
+        409: {"description": "Idempotency-Key reused with a different request"},
+        422: {"description": "Invalid request (problem details listing every field error)"},
+    },
+)
+def transaction_decision(
+    request: TransactionDecisionRequest,
+    _principal: DecisionWriter,
+    idempotency_key: IdempotencyKey = None,
+) -> DecisionResponse:
+    """APPROVE / REVIEW / STEP_UP / DECLINE with reason codes; logged before the answer returns."""
+    return decide_transaction(current(), request, idempotency_key)
+
+
+@router.get("/{decision_id}", response_model=DecisionResponse, summary="One logged decision")
+def read_decision(
+    decision_id: Annotated[str, Path(min_length=8, max_length=64)], _principal: DecisionReader
+) -> DecisionResponse:
+    return stored_response(current(), decision_id)

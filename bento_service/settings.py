@@ -1,0 +1,35 @@
+"""Settings of the API deployable (BentoML service): the pipeline's plus the API's own."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from pipelines.settings import PipelineSettings
+
+__all__ = ["ServiceSettings", "get_service_settings"]
+
+
+class ServiceSettings(PipelineSettings):
+    model_config = SettingsConfigDict(env_prefix="EB_", extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=3000, ge=1, le=65535)
+    jwt_issuer: str = "https://auth.wekeza.bank/brain-dev"
+    jwt_audience: str = "wekeza-brain"
+    jwks_url: str | None = Field(
+        default=None, description="Services mode: the identity provider's JWKS. Embedded: a local dev key."
+    )
+    decision_budget_ms: float = Field(default=50.0, gt=0)
+
+    @property
+    def auth_dir(self) -> Path:
+        return self.run_dir / self.profile.value / "auth"
+
+
+@lru_cache(maxsize=1)
+def get_service_settings() -> ServiceSettings:
+    return ServiceSettings()

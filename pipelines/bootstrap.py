@@ -1,0 +1,144 @@
+"""The composition root of the pipeline process: transport, stores and processors from settings.
+
+``bootstrap()`` builds everything for the settings' profile; tests pass their own adapters
+(``bootstrap(settings, features=InMemoryFeatureStore())``). Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from pipelines.events import BrainEvent, topic_of
+from pipelines.features import FeatureWriter
+from pipelines.metrics import EVENTS_PRODUCED
+from pipelines.processors import (
+    Customer360Handler,
+    FeaturesHandler,
+    Handler,
+    IdentityHandler,
+    ProcessorRunner,
+)
+from pipelines.settings import PipelineSettings, get_pipeline_settings
+from pipelines.storage import create_db_engine, migrate
+from pipelines.transport import EventConsumer, EventPublisher, InProcessBus
+
+__all__ = ["Pipeline", "bootstrap", "event_key"]
+
+log = logging.getLogger(__name__)
+
+
+def event_key(event: BrainEvent) -> str:
+    """Partition key: one source customer's events stay ordered."""
+    customer = getattr(event.payload, "customer_source_key", None)
+    return f"{event.source_system}:{customer or event.source_key}"
+
+
+@dataclass
+class Pipeline:
+    settings: PipelineSettings
+    engine: Engine
+    publisher: EventPublisher
+    runners: list[ProcessorRunner]
+    bus: InProcessBus | None
+    features: FeatureWriter
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def publish(self, events: Sequence[BrainEvent]) -> None:
+        for event in events:
+            topic = topic_of(event).value
+            self.publisher.publish(topic, event.model_dump_json().encode(), key=event_key(event))
+            EVENTS_PRODUCED.labels(topic).inc()
+        self.publisher.flush()
+
+    def start(self) -> None:
+        for runner in self.runners:
+            thread = threading.Thread(
+                target=runner.run, args=(self._stop,), name=f"processor-{runner.handler.name}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout_s)
+        self.publisher.close()
+
+    def handled(self) -> int:
+        return sum(r.handled for r in self.runners)
+
+    def wait_idle(self, quiet_s: float = 1.0, timeout_s: float = 60.0) -> bool:
+        """Wait until every processor is caught up and none took a record for ``quiet_s`` seconds."""
+        deadline = time.monotonic() + timeout_s
+        last, last_change = self.handled(), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            now = self.handled()
+            if now != last or not all(r.caught_up for r in self.runners):
+                last, last_change = now, time.monotonic()
+            elif time.monotonic() - last_change >= quiet_s:
+                return True
+        return False
+
+
+def _feature_store(settings: PipelineSettings) -> FeatureWriter:
+    from pipelines.features.feast_store import FeastFeatureStore  # Feast import is slow: only when used
+
+    store = FeastFeatureStore(settings)
+    store.apply()
+    return store
+
+
+def bootstrap(
+    settings: PipelineSettings | None = None,
+    *,
+    features: FeatureWriter | None = None,
+    bus: InProcessBus | None = None,
+    engine: Engine | None = None,
+) -> Pipeline:
+    settings = settings or get_pipeline_settings()
+    engine = engine or create_db_engine(settings.db_url)
+    migrate(engine)
+    writer = features or _feature_store(settings)
+
+    if settings.embedded:
+        bus = bus or InProcessBus()
+        publisher: EventPublisher = bus.publisher()
+    else:
+        from pipelines.transport._kafka import KafkaEventPublisher
+
+        publisher = KafkaEventPublisher(settings.kafka_bootstrap, settings.kafka_client_id)
+
+    def consumer(handler: Handler) -> EventConsumer:
+        group = f"{settings.consumer_group_prefix}.{handler.name}"
+        if bus is not None:
+            return bus.consumer(group, handler.topics)
+        from pipelines.transport._kafka import KafkaEventConsumer
+
+        return KafkaEventConsumer(
+            settings.kafka_bootstrap, f"{settings.kafka_client_id}-{handler.name}", group, handler.topics
+        )
+
+    features_handler = FeaturesHandler(engine, writer)
+    warmed = features_handler.warm()
+    handlers: list[Handler] = [
+        IdentityHandler(engine, publisher),
+        Customer360Handler(engine),
+        features_handler,
+    ]
+    runners = [
+        ProcessorRunner(h, consumer(h), publisher, poll_timeout_ms=settings.poll_timeout_ms) for h in handlers
+    ]
+    log.info(
+        "pipeline bootstrapped: profile=%s, %d transactions warmed into windows",
+        settings.profile.value,
+        warmed,
+    )
+    return Pipeline(settings, engine, publisher, runners, bus, writer)
