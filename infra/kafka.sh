@@ -119,7 +119,7 @@ _kafka_start() {
         cd "$KAFKA_DIR"
         exec setsid java $KAFKA_HEAP_OPTS "${gc_opts[@]}" \
             -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.xml" -Dkafka.logs.dir="$KAFKA_LOGS" \
-            -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_PROPS" </dev/null >>"$KAFKA_OUT" 2>&1
+            -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_PROPS" </dev/null >>"$KAFKA_OUT" 2>&1 9>&-
     ) &
     local launched=$!
     # `setsid` execs in place unless it must fork; either way the broker is found by its command line.

@@ -141,17 +141,21 @@ apt_install() {
         chmod 755 "$policy"
         created_policy=1
     fi
-    local rc=0
+    local rc=0 log=$RUN_DIR/apt.log
     if [[ $_APT_UPDATED -eq 0 ]]; then
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || rc=$?
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$log" 2>&1 || rc=$?
         _APT_UPDATED=1
     fi
     if [[ $rc -eq 0 ]]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
             -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-            "${missing[@]}" >&2 || rc=$?
+            "${missing[@]}" >>"$log" 2>&1 || rc=$?
     fi
     [[ $created_policy -eq 1 ]] && rm -f "$policy"
+    if [[ $rc -ne 0 ]]; then
+        printf -- '----- last 30 lines of %s -----\n' "$log" >&2
+        tail -n 30 "$log" >&2
+    fi
     return "$rc"
 }
 

@@ -19,7 +19,9 @@ _pg_bindir() {
     [[ -n $initdb ]] && dirname "$initdb"
 }
 
-_as_postgres() { (cd / && runuser -u postgres -- "$@"); }
+# Runs as the postgres OS user (the server refuses root). `9>&-`: the postmaster must not
+# inherit the lock of infra/lib.sh's with_lock.
+_as_postgres() { (cd / && runuser -u postgres -- "$@" 9>&-); }
 
 _pg_ready() { pg_isready -q -h "$PG_HOST" -p "$PG_PORT" -t 2; }
 

@@ -49,7 +49,7 @@ redis_up() {
         redis-server --bind "$REDIS_HOST" --port "$REDIS_PORT" --protected-mode yes \
             --daemonize yes --dir "$REDIS_DIR" --logfile "$REDIS_LOG" --pidfile "$REDIS_PID" \
             --dbfilename dump.rdb --save "900 1 300 100" --appendonly no \
-            --maxmemory 2gb --maxmemory-policy noeviction </dev/null >>"$REDIS_LOG" 2>&1
+            --maxmemory 2gb --maxmemory-policy noeviction </dev/null >>"$REDIS_LOG" 2>&1 9>&-
     ) || fail redis "redis-server did not start" "$REDIS_LOG"
     wait_for 20 _redis_ping || fail redis "no PONG within 20 s" "$REDIS_LOG"
     say "redis: up (pid $(cat "$REDIS_PID" 2>/dev/null || echo '?'))"

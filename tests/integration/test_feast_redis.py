@@ -1,7 +1,7 @@
 """The Feast adapter in the services profile against the real Redis (``infra/up.sh redis``).
 
-Isolation: Redis database 13 and a project name unique to the run (Feast prefixes every Redis key
-with the project, as a suffix), so parallel runs do not collide; the keys are deleted afterwards.
+Isolation: Redis database 13 and a project name unique to the run (Feast ends every Redis key
+with the project name), so parallel runs do not collide; the keys are deleted afterwards.
 """
 
 from __future__ import annotations

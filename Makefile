@@ -1,0 +1,62 @@
+# Wekeza Enterprise Brain — every task has one entry point here; CI calls `make test`.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV   := .venv
+BIN    := $(VENV)/bin
+UV     := python3 -m uv
+STAMP  := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | sha1sum | cut -c1-12)
+PYTEST_ARGS ?=
+
+help: ## List the tasks
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml uv.lock
+	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
+	$(UV) sync --locked --all-groups
+	@rm -f $(VENV)/.synced-*; touch $@
+
+venv: $(STAMP) ## Create .venv from the lock file (all dependency groups)
+
+run: venv ## Run the brain on the embedded default (no servers): simulate, process, serve on :3000
+	$(BIN)/brain run
+
+infra-up: venv ## Install if missing and start Kafka, Redis, PostgreSQL (idempotent)
+	bash infra/up.sh
+
+infra-down: ## Stop Kafka, Redis, PostgreSQL
+	bash infra/down.sh
+
+lint: venv ## ruff check + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: venv ## mypy --strict
+	$(BIN)/mypy pipelines identity models bento_service customer360 feature_repo tests
+
+lock-check: venv ## The lock file matches pyproject.toml
+	$(UV) lock --check
+
+feast-plan: venv ## `feast plan` on the embedded feature repo
+	cd feature_repo && EB_RUN_DIR=$(CURDIR)/.run EB_FEAST_REDIS_CONNECTION=127.0.0.1:6379 ../$(BIN)/feast plan
+
+schemas: venv ## Export the event JSON Schemas to docs/schemas
+	$(BIN)/brain schemas export --out docs/schemas
+
+check: lint types lock-check ## Static checks
+
+test-unit: venv ## Unit tests only (no servers)
+	$(BIN)/pytest -m unit $(PYTEST_ARGS)
+
+test-integration: infra-up ## Integration tests against real Kafka, Redis, PostgreSQL
+	$(BIN)/pytest -m integration $(PYTEST_ARGS)
+
+test: venv check feast-plan infra-up ## Everything: static checks, feast plan, services, the whole test suite
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean: ## Remove the run directory (data of the local services and embedded stores)
+	bash infra/down.sh || true
+	rm -rf .run
+
+.PHONY: help venv run infra-up infra-down lint types lock-check feast-plan schemas check test-unit test-integration test clean

@@ -1,0 +1,33 @@
+"""``brain``: run, simulate, serve, infra, token, schemas, decisions."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from pipelines.cli import _decisions, _infra, _run, _schemas, _token
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="brain",
+    help="Wekeza Enterprise Brain: GCID, Customer 360, features and decisions.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(_infra.app, name="infra")
+app.add_typer(_schemas.app, name="schemas")
+app.add_typer(_decisions.app, name="decisions")
+app.command("token")(_token.token)
+app.command("run")(_run.run)
+app.command("simulate")(_run.simulate)
+app.command("process")(_run.process)
+app.command("serve")(_run.serve)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("kafka", "feast", "urllib3", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app()

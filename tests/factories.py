@@ -1,0 +1,108 @@
+"""Builders of valid events for tests (one place, so tests state only what they vary)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pipelines.events import (
+    AccountChanged,
+    AccountPayload,
+    CustomerChanged,
+    CustomerPayload,
+    TransactionPayload,
+    TransactionPosted,
+    make_event_id,
+)
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def customer(
+    system: str = "v5",
+    key: str = "C1",
+    *,
+    at: datetime = T0,
+    position: str = "1",
+    first_name: str = "Grace",
+    last_name: str = "Wanjiru",
+    national_id: str | None = "12345678",
+    phones: tuple[str, ...] = ("+254712345678",),
+    emails: tuple[str, ...] = ("grace.wanjiru@gmail.com",),
+    date_of_birth: date | None = date(1990, 4, 12),
+    **extra: Any,
+) -> CustomerChanged:
+    return CustomerChanged(
+        event_id=make_event_id(system, "customers", key, position),
+        source_system=system,
+        source_table="customers",
+        source_key=key,
+        occurred_at=at,
+        position=position,
+        payload=CustomerPayload(
+            first_name=first_name,
+            last_name=last_name,
+            national_id=national_id,
+            phones=phones,
+            emails=emails,
+            date_of_birth=date_of_birth,
+            **extra,
+        ),
+    )
+
+
+def account(
+    system: str = "v5",
+    key: str = "A1",
+    customer_key: str = "C1",
+    *,
+    at: datetime = T0,
+    position: str = "1",
+    balance: str = "100.00",
+) -> AccountChanged:
+    return AccountChanged(
+        event_id=make_event_id(system, "accounts", key, position),
+        source_system=system,
+        source_table="accounts",
+        source_key=key,
+        occurred_at=at,
+        position=position,
+        payload=AccountPayload(
+            customer_source_key=customer_key, account_type="savings", currency="KES", balance=Decimal(balance)
+        ),
+    )
+
+
+def transaction(
+    system: str = "v5",
+    key: str = "T1",
+    customer_key: str = "C1",
+    *,
+    at: datetime = T0,
+    amount: str = "1000.00",
+    channel: str = "mpesa",
+    device_id: str | None = None,
+) -> TransactionPosted:
+    return TransactionPosted(
+        event_id=make_event_id(system, "transactions", key, "1"),
+        source_system=system,
+        source_table="transactions",
+        source_key=key,
+        occurred_at=at,
+        position="1",
+        payload=TransactionPayload(
+            customer_source_key=customer_key,
+            account_source_key="A1",
+            amount=Decimal(amount),
+            currency="KES",
+            direction="debit",
+            txn_type="payment",
+            channel=channel,  # type: ignore[arg-type]
+            device_id=device_id,
+        ),
+    )
+
+
+def hours(n: float) -> timedelta:
+    return timedelta(hours=n)

@@ -1,0 +1,49 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bento_service.app import build_app
+from bento_service.bootstrap import bootstrap, dev_token_issuer
+from bento_service.settings import ServiceSettings
+from pipelines.events import parse_event
+from pipelines.features import InMemoryFeatureStore, VelocityRow
+from pipelines.processors import Customer360Handler, IdentityHandler
+from pipelines.storage import create_db_engine, migrate
+from pipelines.transport import InProcessBus
+from tests.factories import customer, transaction
+
+
+class Api:
+    def __init__(self, client: TestClient, settings: ServiceSettings, bus: InProcessBus, features, engine):
+        self.client, self.settings, self.bus, self.features, self.engine = (
+            client,
+            settings,
+            bus,
+            features,
+            engine,
+        )
+
+    def token(self, *scopes: str) -> dict[str, str]:
+        token = dev_token_issuer(self.settings).mint("test", scopes, timedelta(minutes=5))
+        return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def api(tmp_path):
+    settings = ServiceSettings(run_dir=tmp_path, database_url="sqlite://")
+    engine = create_db_engine("sqlite://")
+    migrate(engine)
+    bus = InProcessBus()
+    identity, c360 = IdentityHandler(engine, bus.publisher()), Customer360Handler(engine)
+    identity.handle(customer("v5", "C1", device_ids=()))
+    identity.handle(customer("dfs", "9", national_id=None))
+    c360.handle(transaction("v5", "T1", "C1", device_id="dev-1"))
+    for r in bus.records("identity.events"):
+        c360.handle(parse_event("identity.events", r.value))
+    features = InMemoryFeatureStore()
+    gcid = parse_event("identity.events", bus.records("identity.events")[0].value).payload.gcid
+    features.push([VelocityRow(gcid, datetime.now(UTC), 4, 12_000.0)])
+    bootstrap(settings, engine=engine, features=features, publisher=bus.publisher())
+    with TestClient(build_app()) as client:
+        yield Api(client, settings, bus, features, engine)

@@ -1,0 +1,104 @@
+import json
+
+import pytest
+
+from bento_service.decision_log import verify_chain
+
+pytestmark = pytest.mark.unit
+
+REQUEST = {
+    "source_system": "v5",
+    "customer_source_key": "C1",
+    "amount": "2500.00",
+    "currency": "KES",
+    "txn_type": "payment",
+    "channel": "mpesa",
+    "device_id": "dev-1",
+}
+
+
+def _decide(api, body=REQUEST, scopes=("decision:write",), **headers):
+    return api.client.post("/v1/decisions/transaction", json=body, headers={**api.token(*scopes), **headers})
+
+
+def test_customer_360_by_gcid_with_features(api):
+    decision = _decide(api).json()
+    response = api.client.get(f"/customer/{decision['gcid']}", headers=api.token("customer:read"))
+    assert response.status_code == 200
+    body = response.json()
+    assert sorted(body["customer"]["source_records"]) == ["dfs:9", "v5:C1"]
+    assert body["features"]["txn_count_24h"] == 4
+    assert body["recent_transactions"][0]["transaction_key"] == "T1"
+
+
+def test_decision_is_answered_logged_and_published(api):
+    response = _decide(api)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["outcome"] == "APPROVE" and body["reasons"][0]["code"] == "OK"
+    assert body["features"]["txn_count_24h"] == 4
+    stored = api.client.get(f"/v1/decisions/{body['decision_id']}", headers=api.token("decision:read")).json()
+    assert (
+        stored["record_hash"] == "" and stored["outcome"] == "APPROVE"
+    )  # the record holds the pre-hash answer
+    [event] = api.bus.records("decision.events")
+    assert json.loads(event.value)["payload"]["record_hash"] == body["record_hash"]
+    assert verify_chain(api.engine).ok
+
+
+def test_unknown_customer_is_reviewed(api):
+    body = _decide(api, {**REQUEST, "customer_source_key": "NOPE"}).json()
+    assert body["outcome"] == "REVIEW" and body["gcid"] is None
+    assert [r["code"] for r in body["reasons"]] == ["UNKNOWN_CUSTOMER"]
+
+
+def test_idempotent_retry_returns_the_first_decision(api):
+    first = _decide(api, **{"Idempotency-Key": "retry-key-0001"}).json()
+    again = _decide(api, **{"Idempotency-Key": "retry-key-0001"}).json()
+    assert again["decision_id"] == first["decision_id"]
+    assert len(api.bus.records("decision.events")) == 1
+    conflict = _decide(api, {**REQUEST, "amount": "9.00"}, **{"Idempotency-Key": "retry-key-0001"})
+    assert conflict.status_code == 409
+    assert conflict.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "scopes", "status"),
+    [
+        ("/customer/GC0000000000000000", "get", (), 401),
+        ("/customer/GC0000000000000000", "get", ("decision:write",), 403),
+        ("/customer/GC0000000000000000", "get", ("customer:read",), 404),
+        ("/customer/bad gcid!", "get", ("customer:read",), 422),
+        ("/v1/decisions/transaction", "post", ("customer:read",), 403),
+        ("/v1/decisions/00000000-0000", "get", ("decision:read",), 404),
+    ],
+)
+def test_errors_are_problem_details(api, path, method, scopes, status):
+    headers = api.token(*scopes) if scopes else {}
+    response = api.client.request(method, path, headers=headers, json=REQUEST if method == "post" else None)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": "-5"}, "amount"),
+        ({"currency": "kes"}, "currency"),
+        ({"channel": "pigeon"}, "channel"),
+        ({"customer_source_key": None, "source_system": None}, "gcid"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_bad_requests_are_422_naming_the_field(api, change, field):
+    response = _decide(api, {**REQUEST, **change})
+    assert response.status_code == 422
+    assert field in json.dumps(response.json()["errors"])
+
+
+def test_unknown_gcid_given_by_the_caller_is_404(api):
+    response = _decide(
+        api, {"gcid": "GCNOTAREALGCID0000", **{k: v for k, v in REQUEST.items() if "source" not in k}}
+    )
+    assert response.status_code == 404
