@@ -50,7 +50,9 @@ def _publisher(settings: ServiceSettings) -> EventPublisher:
         return InProcessBus().publisher()
     from pipelines.transport._kafka import KafkaEventPublisher
 
-    return KafkaEventPublisher(settings.kafka_bootstrap, f"{settings.kafka_client_id}-api")
+    return KafkaEventPublisher(
+        settings.kafka_bootstrap, f"{settings.kafka_client_id}-api", settings.topic_prefix
+    )
 
 
 def bootstrap(

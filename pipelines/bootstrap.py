@@ -114,7 +114,9 @@ def bootstrap(
     else:
         from pipelines.transport._kafka import KafkaEventPublisher
 
-        publisher = KafkaEventPublisher(settings.kafka_bootstrap, settings.kafka_client_id)
+        publisher = KafkaEventPublisher(
+            settings.kafka_bootstrap, settings.kafka_client_id, settings.topic_prefix
+        )
 
     def consumer(handler: Handler) -> EventConsumer:
         group = f"{settings.consumer_group_prefix}.{handler.name}"
@@ -122,8 +124,9 @@ def bootstrap(
             return bus.consumer(group, handler.topics)
         from pipelines.transport._kafka import KafkaEventConsumer
 
+        client = f"{settings.kafka_client_id}-{handler.name}"
         return KafkaEventConsumer(
-            settings.kafka_bootstrap, f"{settings.kafka_client_id}-{handler.name}", group, handler.topics
+            settings.kafka_bootstrap, client, group, handler.topics, settings.topic_prefix
         )
 
     features_handler = FeaturesHandler(engine, writer)

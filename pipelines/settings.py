@@ -35,6 +35,9 @@ class PipelineSettings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL of the operational DB.")
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_client_id: str = "wekeza-brain"
+    topic_prefix: str = Field(
+        default="", description="Prefix of every Kafka topic name (isolated environments)."
+    )
     redis_url: str = "redis://127.0.0.1:6379/0"
     feast_repo: Path = Path("feature_repo")
     mlflow_tracking_uri: str | None = None

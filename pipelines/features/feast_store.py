@@ -22,11 +22,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from feast import FeatureStore
 from feast.data_source import PushMode
+from feast.errors import FeastError
 from redis.exceptions import RedisError
 
 from feature_repo.definitions import FeatureRepo, build_feature_repo, feature_data_dir
 from feature_repo.sources import TRANSACTION_VELOCITY_PUSH, transaction_velocity_parquet
-from pipelines.features.errors import FeatureStoreUnavailable
+from pipelines.features.errors import FeatureStoreError, FeatureStoreUnavailable
 from pipelines.features.feast_config import render_repo_config
 from pipelines.features.ports import OnlineFeatures
 from pipelines.features.window import VelocityRow
@@ -113,6 +114,8 @@ class FeastFeatureStore:
             self._store.push(TRANSACTION_VELOCITY_PUSH, frame, to=PushMode.ONLINE_AND_OFFLINE)
         except _UNAVAILABLE as exc:
             raise FeatureStoreUnavailable(f"feature push failed: {exc}") from exc
+        except FeastError as exc:  # e.g. the repo was never applied to this registry
+            raise FeatureStoreError(f"feature push failed: {exc}") from exc
 
     def online_features(self, gcid: str) -> OnlineFeatures:
         """The ``customer_profile_v1`` values of ``gcid``; all ``None`` if absent or older than the ttl."""
@@ -122,6 +125,8 @@ class FeastFeatureStore:
             )
         except _UNAVAILABLE as exc:
             raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
+        except FeastError as exc:  # e.g. the repo was never applied to this registry
+            raise FeatureStoreError(f"online feature read failed: {exc}") from exc
         values = response.to_dict()
         proto = response.proto
         names = list(proto.metadata.feature_names.val)

@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 class KafkaEventPublisher:
     """Durable publishing: ``acks=all``; keys keep one source customer's events in one partition."""
 
-    def __init__(self, bootstrap: str, client_id: str) -> None:
+    def __init__(self, bootstrap: str, client_id: str, topic_prefix: str = "") -> None:
+        self._prefix = topic_prefix
         try:
             self._producer = KafkaProducer(
                 bootstrap_servers=bootstrap,
@@ -39,7 +40,10 @@ class KafkaEventPublisher:
     ) -> None:
         try:
             self._producer.send(
-                topic, value=value, key=key.encode() if key is not None else None, headers=list(headers)
+                self._prefix + topic,
+                value=value,
+                key=key.encode() if key is not None else None,
+                headers=list(headers),
             )
         except KafkaError as exc:
             raise TransportError(f"cannot publish to {topic}: {exc}") from exc
@@ -57,10 +61,13 @@ class KafkaEventPublisher:
 class KafkaEventConsumer:
     """A consumer-group member with auto-commit off: offsets move only after the effect."""
 
-    def __init__(self, bootstrap: str, client_id: str, group: str, topics: Iterable[str]) -> None:
+    def __init__(
+        self, bootstrap: str, client_id: str, group: str, topics: Iterable[str], topic_prefix: str = ""
+    ) -> None:
+        self._prefix = topic_prefix
         try:
             self._consumer = KafkaConsumer(
-                *topics,
+                *(topic_prefix + t for t in topics),
                 bootstrap_servers=bootstrap,
                 client_id=client_id,
                 group_id=group,
@@ -80,7 +87,7 @@ class KafkaEventConsumer:
             for m in messages:
                 out.append(
                     Record(
-                        m.topic,
+                        m.topic[len(self._prefix) :],
                         m.partition,
                         m.offset,
                         m.key,

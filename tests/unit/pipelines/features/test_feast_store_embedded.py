@@ -13,7 +13,13 @@ import pytest
 from feast import FileSource, PushSource
 from feast.repo_operations import parse_repo
 
-from pipelines.features import OnlineFeatures, TransactionVelocity, VelocityRow
+from pipelines.features import (
+    FeatureStoreError,
+    FeatureStoreUnavailable,
+    OnlineFeatures,
+    TransactionVelocity,
+    VelocityRow,
+)
 from pipelines.features.feast_store import FeastFeatureStore
 from pipelines.settings import PipelineSettings
 
@@ -151,6 +157,17 @@ def test_historical_features_join_the_pushed_rows_point_in_time(store: FeastFeat
     ]
     assert got == [(None, None), (1, 10.0), (2, 15.25), (None, None), (1, 1.0), (None, None)]
     assert frame["gcid"].tolist() == entity_df["gcid"].tolist()  # every entity row, in order
+
+
+def test_a_store_whose_repo_was_never_applied_raises_a_feature_store_error(tmp_path: Path) -> None:
+    store = FeastFeatureStore(PipelineSettings(run_dir=tmp_path, feast_repo=REPO))
+
+    with pytest.raises(FeatureStoreError) as read_error:
+        store.online_features("g1")
+    with pytest.raises(FeatureStoreError):
+        store.push([VelocityRow("g1", NOW, 1, 1.0)])
+    assert not isinstance(read_error.value, FeatureStoreUnavailable)
+    assert read_error.value.status == 500
 
 
 def test_the_cli_scans_exactly_the_objects_the_adapter_applies(

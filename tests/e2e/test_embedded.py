@@ -1,0 +1,61 @@
+"""``brain run`` on the embedded default (no servers), driven through its real HTTP API."""
+
+import subprocess
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from bento_service.bootstrap import dev_token_issuer
+from bento_service.settings import ServiceSettings
+from tests.e2e.api_checks import check_brain_through_the_api
+from tests.e2e.conftest import BRAIN, ROOT, Truth, brain_env, free_port, running
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+
+CUSTOMERS, SEED = 120, 11
+
+
+def test_brain_run_serves_customer_360_and_logged_decisions(tmp_path):
+    port = free_port()
+    env = brain_env(run_dir=str(tmp_path), profile="embedded")
+    url = f"http://127.0.0.1:{port}"
+    cmd = [
+        *BRAIN,
+        "run",
+        "--customers",
+        str(CUSTOMERS),
+        "--seed",
+        str(SEED),
+        "--port",
+        str(port),
+        "--live-rate",
+        "0",
+    ]
+    with running(cmd, env, tmp_path / "brain-run.log", url):
+        token = subprocess.run(
+            [*BRAIN, "token", "-s", "customer:read", "-s", "decision:write", "-s", "decision:read"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        truth = Truth.read(tmp_path / "embedded" / "simulator" / "ground_truth.csv")
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
+            decision_id = check_brain_through_the_api(client, truth, CUSTOMERS, SEED)
+            assert client.get("/docs.json").status_code == 200
+        assert httpx.get(f"{url}/customer/anything", timeout=5).status_code == 401
+
+    db = create_engine(f"sqlite:///{tmp_path / 'embedded' / 'brain.db'}")
+    with db.connect() as conn:
+        row = conn.execute(
+            text("select outcome from decision_log where decision_id = :d"), {"d": decision_id}
+        ).one()
+    assert row.outcome in {"APPROVE", "REVIEW", "STEP_UP", "DECLINE"}
+    verify = subprocess.run(
+        [*BRAIN, "decisions", "verify"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert verify.returncode == 0, verify.stderr
+    assert "chain intact" in verify.stdout
+    assert dev_token_issuer(ServiceSettings(run_dir=tmp_path)).jwks_path.exists()
