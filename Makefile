@@ -39,7 +39,7 @@ lock-check: venv ## The lock file matches pyproject.toml
 	$(UV) lock --check
 
 feast-plan: venv ## `feast plan` on the embedded feature repo
-	cd feature_repo && EB_RUN_DIR=$(CURDIR)/.run EB_FEAST_REDIS_CONNECTION=127.0.0.1:6379 ../$(BIN)/feast plan
+	d=$$(mktemp -d) && mkdir -p $$d/embedded && cd feature_repo && EB_RUN_DIR=$$d ../$(BIN)/feast plan
 
 schemas: venv ## Export the event JSON Schemas to docs/schemas
 	$(BIN)/brain schemas export --out docs/schemas

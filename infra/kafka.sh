@@ -116,7 +116,7 @@ _kafka_start() {
         -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true)
     # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS holds several JVM flags
     (
-        cd "$KAFKA_DIR"
+        cd "$KAFKA_DIR" || exit 1
         exec setsid java $KAFKA_HEAP_OPTS "${gc_opts[@]}" \
             -Dlog4j2.configurationFile="$INFRA_DIR/kafka/log4j2.xml" -Dkafka.logs.dir="$KAFKA_LOGS" \
             -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_PROPS" </dev/null >>"$KAFKA_OUT" 2>&1 9>&-

@@ -13,7 +13,7 @@ REPO_DIR=$(dirname "$INFRA_DIR")
 RUN_DIR=${EB_RUN_DIR:-$REPO_DIR/.run}
 # Absolute, so that processes started from here do not depend on the caller's cwd.
 mkdir -p "$RUN_DIR"
-RUN_DIR=$(cd "$RUN_DIR" && pwd)
+RUN_DIR=$(cd "$RUN_DIR" && pwd -P)
 VENV_PYTHON=${REPO_DIR}/.venv/bin/python
 
 # Start order; down.sh stops in reverse.

@@ -4,13 +4,45 @@
 # Role `brain` (password `brain`; LOGIN CREATEDB REPLICATION) owns databases `brain` and `mlflow`.
 # Sourced by infra/lib.sh.
 
-PG_DIR=$RUN_DIR/postgres
-PG_DATA=$PG_DIR/data
-PG_LOG=$PG_DIR/postgres.log
-PG_SOCK=$PG_DIR/sock
 PG_ROLE=brain
 PG_PASSWORD=brain
 PG_DATABASES=(brain mlflow)
+
+# _pg_locate: set PG_DIR, PG_DATA, PG_LOG and PG_SOCK. The cluster normally lives in
+# $RUN_DIR/postgres, but the server runs as the `postgres` OS user, which must be able to reach
+# it: when the checkout sits under a private directory (e.g. /root, mode 700), the cluster goes
+# to /var/lib/postgresql/eb-<hash of the run dir> and $RUN_DIR/postgres becomes a symlink to it
+# (PG_LINK is then set; _pg_prepare_dirs makes the link). Unix socket paths are limited to
+# 107 bytes: a socket dir too long for that moves to /tmp/eb-pg-<hash>.
+_pg_locate() {
+    local home=$RUN_DIR/postgres hash
+    hash=$(printf %s "$RUN_DIR" | sha256sum | cut -c1-12)
+    PG_LINK=""
+    if [[ -L $home ]]; then
+        PG_DIR=$(readlink -f "$home")
+    elif id postgres >/dev/null 2>&1 && ! runuser -u postgres -- test -x "$RUN_DIR" 2>/dev/null; then
+        PG_DIR=/var/lib/postgresql/eb-$hash
+        PG_LINK=$home
+    else
+        PG_DIR=$home
+    fi
+    PG_DATA=$PG_DIR/data
+    PG_LOG=$PG_DIR/postgres.log
+    PG_SOCK=$PG_DIR/sock
+    if ((${#PG_SOCK} > 90)); then
+        PG_SOCK=/tmp/eb-pg-$hash
+    fi
+}
+
+_pg_prepare_dirs() {
+    mkdir -p "$PG_DIR" "$PG_SOCK"
+    if [[ -n $PG_LINK ]]; then
+        say "postgres: user postgres cannot reach $RUN_DIR; the cluster lives in $PG_DIR"
+        ln -sfn "$PG_DIR" "$PG_LINK"
+    fi
+    chown postgres:postgres "$PG_DIR" "$PG_SOCK"
+    chmod 700 "$PG_DIR"
+}
 
 # _pg_bindir: print the server binaries' directory of the newest installed major version.
 _pg_bindir() {
@@ -32,7 +64,7 @@ _pg_brain_query() {
 
 # Superuser session over our private unix socket (trust auth for local connections).
 _pg_admin_psql() {
-    psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres "$@"
+    psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_SOCK" -p "$PG_PORT" -U postgres -d postgres
 }
 
 # _pg_running_pid: print the postmaster pid when our cluster runs.
@@ -74,9 +106,6 @@ _pg_stop_system_clusters() {
 _pg_init() {
     local bindir=$1
     say "postgres: initdb $PG_DATA"
-    mkdir -p "$PG_DIR"
-    chown postgres:postgres "$PG_DIR"
-    chmod 700 "$PG_DIR"
     _as_postgres "$bindir/initdb" -D "$PG_DATA" -U postgres -E UTF8 --locale=C.UTF-8 \
         --auth-local=trust --auth-host=scram-sha-256 >"$PG_DIR/initdb.log" 2>&1 ||
         fail postgres "initdb failed" "$PG_DIR/initdb.log"
@@ -118,6 +147,7 @@ postgres_up() {
         apt_install postgresql || fail postgres "apt-get install postgresql failed"
         bindir=$(_pg_bindir) || fail postgres "no initdb under /usr/lib/postgresql/*/bin after install"
     fi
+    _pg_locate
     _pg_stop_system_clusters
     local major
     major=$(basename "$(dirname "$bindir")")
@@ -126,20 +156,16 @@ postgres_up() {
     fi
 
     if _pg_running_pid >/dev/null; then
-        if _pg_ready; then
-            say "postgres: already up on $PG_HOST:$PG_PORT"
-            _pg_write_conf
-            return 0
-        fi
+        say "postgres: already running on $PG_HOST:$PG_PORT"
+        _pg_write_conf
     else
         if port_open "$PG_HOST" "$PG_PORT"; then
             fail postgres "port $PG_PORT is taken by a process that is not our cluster (see pg_lsclusters; ss -ltnp)"
         fi
         _pg_clean_stale_pid
+        _pg_prepare_dirs
         [[ -f $PG_DATA/PG_VERSION ]] || _pg_init "$bindir"
         chown -R postgres:postgres "$PG_DIR"
-        mkdir -p "$PG_SOCK"
-        chown postgres:postgres "$PG_SOCK"
         _pg_write_conf
         say "postgres: starting $major on $PG_HOST:$PG_PORT"
         _as_postgres "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_LOG" -w -t 60 start >/dev/null ||
@@ -154,6 +180,7 @@ postgres_up() {
 
 postgres_down() {
     local bindir pid
+    _pg_locate
     if ! pid=$(_pg_running_pid); then
         say "postgres: down"
         return 0
@@ -168,6 +195,7 @@ postgres_down() {
 # postgres_status: print a one-line description; return 0 when healthy.
 postgres_status() {
     local pid
+    _pg_locate
     if ! command -v pg_isready >/dev/null || [[ -z $(_pg_bindir) ]]; then
         echo "not installed"
         return 1

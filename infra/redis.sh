@@ -45,7 +45,7 @@ redis_up() {
     pidfile_pid "$REDIS_PID" redis-server >/dev/null || true
     say "redis: starting on $REDIS_HOST:$REDIS_PORT"
     (
-        cd "$REDIS_DIR"
+        cd "$REDIS_DIR" || exit 1
         redis-server --bind "$REDIS_HOST" --port "$REDIS_PORT" --protected-mode yes \
             --daemonize yes --dir "$REDIS_DIR" --logfile "$REDIS_LOG" --pidfile "$REDIS_PID" \
             --dbfilename dump.rdb --save "900 1 300 100" --appendonly no \

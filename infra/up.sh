@@ -2,6 +2,7 @@
 # Install (if needed) and start Kafka, Redis and PostgreSQL; wait until each is healthy.
 # Usage: infra/up.sh [all|postgres|redis|kafka]...   (default: all)
 # Idempotent: services already up are left alone. Data, logs, pids: ${EB_RUN_DIR:-<repo>/.run}.
+# shellcheck source=infra/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 _up() {
@@ -10,7 +11,7 @@ _up() {
     for svc in $services; do
         "${svc}_up"
     done
-    say "up: $(echo $services) in $((SECONDS - start)) s (run dir $RUN_DIR)"
+    say "up: ${services//$'\n'/ } in $((SECONDS - start)) s (run dir $RUN_DIR)"
 }
 
 with_lock _up "$@"

@@ -5,13 +5,18 @@
 * ``gcid.merged`` re-keys the merged GCID's window under the survivor.
 * Rows are buffered per polled batch and pushed once before the offsets are committed (Feast's
   offline write rewrites the Parquet file: micro-batches, not single rows).
+* Online stores keep the row with the newest event time (Feast's Redis store ignores a row whose
+  time is not newer). A late transaction changes the row as of the customer's latest instant without
+  changing that instant, so a corrected row is stamped one microsecond after the last one pushed for
+  the GCID: the correction supersedes online, and offline it reads as "known from that instant".
 * On start the windows are warmed from ``transaction_360``; the aggregator is idempotent on
   ``event_id``, so events seen both there and on the topic count once.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select
 
@@ -30,6 +35,8 @@ from pipelines.storage.schema import identity_record, transaction_360, unresolve
 
 __all__ = ["FeaturesHandler"]
 
+_REVISION = timedelta(microseconds=1)
+
 
 class FeaturesHandler:
     name = "features"
@@ -42,6 +49,7 @@ class FeaturesHandler:
         self._writer = writer
         self._window = window or TransactionVelocity()
         self._pending: dict[str, VelocityRow] = {}
+        self._last_pushed: dict[str, datetime] = {}
 
     @property
     def window(self) -> TransactionVelocity:
@@ -84,10 +92,24 @@ class FeaturesHandler:
                 self._stage(row)
 
     def flush(self) -> None:
-        if self._pending:
-            rows = sorted(self._pending.values(), key=lambda r: r.event_timestamp)
-            self._writer.push(rows)
-            self._pending.clear()
+        if not self._pending:
+            return
+        rows = []
+        for row in sorted(self._pending.values(), key=lambda r: r.event_timestamp):
+            last = self._last_pushed.get(row.gcid)
+            if last is not None and row.event_timestamp <= last:
+                row = replace(row, event_timestamp=last + _REVISION)
+            rows.append(row)
+        self._writer.push(rows)
+        for row in rows:
+            self._last_pushed[row.gcid] = row.event_timestamp
+        self._pending.clear()
+        self._forget_expired()
+
+    def _forget_expired(self) -> None:
+        horizon = self._window.horizon
+        if horizon is not None and len(self._last_pushed) > 10_000:
+            self._last_pushed = {g: t for g, t in self._last_pushed.items() if t > horizon}
 
     def _stage(self, row: VelocityRow) -> None:
         current = self._pending.get(row.gcid)

@@ -42,7 +42,7 @@ def check_brain_through_the_api(client: httpx.Client, truth: Truth, customers: i
     assert view.status_code == 200, view.text
     body = view.json()
     assert {f"{sys_a}:{key_a}", f"{sys_b}:{key_b}"} <= set(body["customer"]["source_records"])
-    assert body["features"]["txn_count_24h"] == count
+    assert body["features"]["txn_count_24h"] == count, (body["features"], count, total)
     assert Decimal(str(body["features"]["txn_amount_sum_24h"])) == total
     assert first["features"]["txn_count_24h"] == count
 

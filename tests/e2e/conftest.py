@@ -17,8 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pytest
 
 from pipelines.simulator import SimulatedBank, simulate_bank
+from tests.services import kafka_topics, postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 BRAIN = [sys.executable, "-m", "pipelines.cli"]
@@ -118,3 +120,15 @@ def pick_person_with_recent_activity(
 def resimulate(customers: int, seed: int) -> SimulatedBank:
     """The same bank the process simulated: the generator depends on the seed, times on ``now`` only."""
     return simulate_bank(customers, seed, datetime.now(UTC))
+
+
+@pytest.fixture
+def topic_prefix():
+    with kafka_topics() as prefix:
+        yield prefix
+
+
+@pytest.fixture
+def pg_url():
+    with postgres_database() as url:
+        yield url

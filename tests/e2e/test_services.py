@@ -1,0 +1,76 @@
+"""The services mode end to end: Kafka, PostgreSQL, Feast on Redis, and the real BentoML server."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from bento_service.bootstrap import dev_token_issuer
+from bento_service.settings import ServiceSettings
+from pipelines.bootstrap import bootstrap
+from pipelines.settings import PipelineSettings
+from pipelines.simulator import simulate_bank
+from pipelines.transport._kafka import KafkaEventConsumer
+from tests.e2e.api_checks import check_brain_through_the_api
+from tests.e2e.conftest import BRAIN, Truth, brain_env, free_port, running
+from tests.services import KAFKA
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+CUSTOMERS, SEED = 120, 23
+
+
+def _read_topic(prefix: str, topic: str, want, rounds: int = 40) -> list:
+    consumer = KafkaEventConsumer(KAFKA, "e2e-reader", f"reader-{uuid.uuid4().hex[:6]}", [topic], prefix)
+    got = []
+    try:
+        for _ in range(rounds):
+            got.extend(consumer.poll(500))
+            if want(got):
+                break
+    finally:
+        consumer.close()
+    return got
+
+
+def test_services_mode_end_to_end(tmp_path, topic_prefix, pg_url):
+    common = {
+        "profile": "services",
+        "run_dir": str(tmp_path),
+        "database_url": pg_url,
+        "topic_prefix": topic_prefix,
+    }
+    settings = PipelineSettings(**common, consumer_group_prefix=f"e2e-{uuid.uuid4().hex[:6]}")
+    pipeline = bootstrap(settings)
+    try:
+        bank = simulate_bank(CUSTOMERS, SEED, datetime.now(UTC))
+        bank.write_ground_truth(tmp_path / "truth.csv")
+        pipeline.publisher.publish("customer.events", b'{"event_id": "broken"', key="bad")
+        pipeline.publish(bank.events())
+        pipeline.start()
+        assert pipeline.wait_idle(quiet_s=2.0, timeout_s=300), "the processors did not catch up"
+
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        env = brain_env(**common)
+        with running([*BRAIN, "serve", "--port", str(port)], env, tmp_path / "api.log", url):
+            issuer = dev_token_issuer(ServiceSettings(profile="services", run_dir=tmp_path))
+            token = issuer.mint(
+                "e2e", ["customer:read", "decision:write", "decision:read"], timedelta(minutes=10)
+            )
+            with httpx.Client(
+                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+            ) as client:
+                decision_id = check_brain_through_the_api(
+                    client, Truth.read(tmp_path / "truth.csv"), CUSTOMERS, SEED
+                )
+
+        decisions = _read_topic(topic_prefix, "decision.events", lambda got: len(got) >= 1)
+        assert decision_id in {json.loads(r.value)["payload"]["decision_id"] for r in decisions}
+        [dead] = _read_topic(topic_prefix, "customer.events.dlq", lambda got: len(got) >= 1)
+        assert dead.value == b'{"event_id": "broken"'
+        assert b"invalid-event" in dict(dead.headers)["error"]
+    finally:
+        pipeline.stop()

@@ -1,0 +1,60 @@
+"""Helpers for tests that talk to the real services started by ``infra/up.sh``.
+
+Each test gets its own PostgreSQL database and its own Kafka topics (a unique prefix), so runs
+never see each other's data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+KAFKA = "127.0.0.1:9092"
+PG_ADMIN = "postgresql+psycopg://brain:brain@127.0.0.1:5432/postgres"
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+def topic_plan() -> list[tuple[str, int]]:
+    """The topics ``infra/up.sh`` creates, from the one list both read."""
+    plan = []
+    for line in (ROOT / "infra" / "topics.txt").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, partitions = line.split()
+            plan.append((name, int(partitions)))
+    return plan
+
+
+@contextmanager
+def kafka_topics() -> Iterator[str]:
+    """Create every topic under a fresh prefix; yields the prefix; deletes them afterwards."""
+    prefix = f"t{uuid.uuid4().hex[:8]}."
+    admin = KafkaAdminClient(bootstrap_servers=KAFKA, client_id="brain-tests")
+    names = [prefix + name for name, _ in topic_plan()]
+    admin.create_topics([NewTopic(prefix + n, p, 1) for n, p in topic_plan()])
+    try:
+        yield prefix
+    finally:
+        admin.delete_topics(names)
+        admin.close()
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh database owned by ``brain``; yields its SQLAlchemy URL; drops it afterwards."""
+    name = f"brain_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
