@@ -70,6 +70,7 @@ class Pipeline:
         for thread in self._threads:
             thread.join(timeout_s)
         self.publisher.close()
+        self.engine.dispose()
 
     def handled(self) -> int:
         return sum(r.handled for r in self.runners)

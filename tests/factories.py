@@ -98,7 +98,7 @@ def transaction(
             currency="KES",
             direction="debit",
             txn_type="payment",
-            channel=channel,  # type: ignore[arg-type]
+            channel=channel,
             device_id=device_id,
         ),
     )

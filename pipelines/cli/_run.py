@@ -71,6 +71,20 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 12
     raise typer.Exit(1)
 
 
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process started with ``start_new_session`` and every process it started."""
+    for sig, wait_s in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def run(
     customers: Customers = 300,
     seed: Seed = 7,
@@ -86,7 +100,7 @@ def run(
     bank = _load_bank(pipeline, customers, seed)
     pipeline.wait_idle(quiet_s=1.0, timeout_s=600)
     cmd, env = _api_command(settings, host, port)
-    api = subprocess.Popen(cmd, env=env)
+    api = subprocess.Popen(cmd, env=env, start_new_session=True)  # its own group: stopped as a whole
     url = f"http://{host}:{port}"
     try:
         _wait_healthy(url, api)
@@ -117,11 +131,7 @@ Live transactions: {live_rate}/s. Stop with Ctrl-C.
             pipeline.publish([bank.new_transaction(rng, datetime.now(UTC))])
             stop.wait(interval)
     finally:
-        api.terminate()
-        try:
-            api.wait(15)
-        except subprocess.TimeoutExpired:
-            api.kill()
+        _stop_group(api)
         pipeline.stop()
 
 
@@ -148,4 +158,4 @@ def process() -> None:
 def serve(host: Host = "127.0.0.1", port: Port = 3000) -> None:
     """Serve the API with BentoML (reads the same stores the processors write)."""
     cmd, env = _api_command(get_pipeline_settings(), host, port)
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    os.execvpe(cmd[0], cmd, env)  # become the server: signals reach BentoML directly

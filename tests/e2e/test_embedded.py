@@ -52,6 +52,7 @@ def test_brain_run_serves_customer_360_and_logged_decisions(tmp_path):
         row = conn.execute(
             text("select outcome from decision_log where decision_id = :d"), {"d": decision_id}
         ).one()
+    db.dispose()
     assert row.outcome in {"APPROVE", "REVIEW", "STEP_UP", "DECLINE"}
     verify = subprocess.run(
         [*BRAIN, "decisions", "verify"], env=env, cwd=ROOT, capture_output=True, text=True

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
 from bento_service.settings import ServiceSettings
-from pipelines.events import parse_event
+from pipelines.events import GcidAssigned, parse_event
 from pipelines.features import InMemoryFeatureStore, VelocityRow
 from pipelines.processors import Customer360Handler, IdentityHandler
 from pipelines.storage import create_db_engine, migrate
@@ -42,8 +42,11 @@ def api(tmp_path):
     for r in bus.records("identity.events"):
         c360.handle(parse_event("identity.events", r.value))
     features = InMemoryFeatureStore()
-    gcid = parse_event("identity.events", bus.records("identity.events")[0].value).payload.gcid
+    assigned = parse_event("identity.events", bus.records("identity.events")[0].value)
+    assert isinstance(assigned, GcidAssigned)
+    gcid = assigned.payload.gcid
     features.push([VelocityRow(gcid, datetime.now(UTC), 4, 12_000.0)])
     bootstrap(settings, engine=engine, features=features, publisher=bus.publisher())
     with TestClient(build_app()) as client:
         yield Api(client, settings, bus, features, engine)
+    engine.dispose()

@@ -31,7 +31,8 @@ def log_and_engine():
             decided_at=datetime(2026, 11, 25, tzinfo=UTC),
             idempotency_key=f"key-{i:04d}",
         )
-    return log, engine
+    yield log, engine
+    engine.dispose()
 
 
 def test_an_untouched_chain_verifies(log_and_engine):

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.unit
 def engine():
     e = create_db_engine("sqlite://")
     migrate(e)
-    return e
+    yield e
+    e.dispose()
 
 
 def _run(engine, *events):

@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ def rec(key: str = "a", **kw) -> IdentityRecord:
     return IdentityRecord(ref=SourceRecordRef("s", key), **kw)
 
 
-GRACE = {"first_name": "Grace", "last_name": "Wanjiru", "date_of_birth": date(1990, 4, 12)}
+GRACE: dict[str, Any] = {"first_name": "Grace", "last_name": "Wanjiru", "date_of_birth": date(1990, 4, 12)}
 
 # (record a, record b, is_match, {attribute: expected level})
 CASES = [

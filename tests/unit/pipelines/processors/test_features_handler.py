@@ -20,7 +20,8 @@ def world():
     migrate(engine)
     bus = InProcessBus()
     store = InMemoryFeatureStore()
-    return engine, bus, store, IdentityHandler(engine, bus.publisher()), FeaturesHandler(engine, store)
+    yield engine, bus, store, IdentityHandler(engine, bus.publisher()), FeaturesHandler(engine, store)
+    engine.dispose()
 
 
 def _identity_events(bus, handler, start=0):
