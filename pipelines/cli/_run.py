@@ -17,6 +17,7 @@ import httpx
 import typer
 
 from pipelines.bootstrap import Pipeline, bootstrap
+from pipelines.metrics import serve_metrics
 from pipelines.settings import PipelineSettings, get_pipeline_settings
 from pipelines.simulator import SimulatedBank, simulate_bank
 
@@ -28,6 +29,19 @@ Customers = Annotated[int, typer.Option(min=1, help="How many people the simulat
 Seed = Annotated[int, typer.Option(help="Random seed of the simulation")]
 Host = Annotated[str, typer.Option(help="Address the API listens on")]
 Port = Annotated[int, typer.Option(min=1, max=65535, help="Port the API listens on")]
+
+
+def _serve_metrics(settings: PipelineSettings) -> None:
+    try:
+        serve_metrics(settings.metrics_port)
+    except OSError as exc:
+        typer.echo(
+            f"cannot serve metrics on 127.0.0.1:{settings.metrics_port} ({exc}); set EB_METRICS_PORT",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+    if settings.metrics_port:
+        log.info("pipeline metrics on http://127.0.0.1:%d/metrics", settings.metrics_port)
 
 
 def _stop_event() -> threading.Event:
@@ -95,6 +109,7 @@ def run(
     """The whole brain on this machine: simulate, process, serve the API, keep the bank alive."""
     settings = get_pipeline_settings()
     stop = _stop_event()
+    _serve_metrics(settings)
     pipeline = bootstrap(settings)
     pipeline.start()
     bank = _load_bank(pipeline, customers, seed)
@@ -109,6 +124,7 @@ def run(
             f"""
 Wekeza Enterprise Brain is up ({settings.profile.value} mode).
   API:      {url}   (OpenAPI: {url}/docs.json, Swagger: {url}/docs, metrics: {url}/metrics)
+  Pipeline: http://127.0.0.1:{settings.metrics_port}/metrics
   Token:    TOKEN=$(.venv/bin/brain token)
   Customer: GCID=$(curl -s -H "Authorization: Bearer $TOKEN" \\
               -X POST {url}/v1/decisions/transaction -H 'Content-Type: application/json' \\
@@ -149,7 +165,9 @@ def simulate(customers: Customers = 300, seed: Seed = 7) -> None:
 def process() -> None:
     """Run the processors until stopped (services mode: consumes Kafka)."""
     stop = _stop_event()
-    pipeline = bootstrap(get_pipeline_settings())
+    settings = get_pipeline_settings()
+    _serve_metrics(settings)
+    pipeline = bootstrap(settings)
     pipeline.start()
     stop.wait()
     pipeline.stop()

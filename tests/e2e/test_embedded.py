@@ -18,7 +18,8 @@ CUSTOMERS, SEED = 120, 11
 
 def test_brain_run_serves_customer_360_and_logged_decisions(tmp_path):
     port = free_port()
-    env = brain_env(run_dir=str(tmp_path), profile="embedded")
+    metrics_port = free_port()
+    env = brain_env(run_dir=str(tmp_path), profile="embedded", metrics_port=str(metrics_port))
     url = f"http://127.0.0.1:{port}"
     cmd = [
         *BRAIN,
@@ -46,6 +47,13 @@ def test_brain_run_serves_customer_360_and_logged_decisions(tmp_path):
             decision_id = check_brain_through_the_api(client, truth, CUSTOMERS, SEED)
             assert client.get("/docs.json").status_code == 200
         assert httpx.get(f"{url}/customer/anything", timeout=5).status_code == 401
+        api_metrics = httpx.get(f"{url}/metrics", timeout=5).text
+        assert 'brain_decisions_total{decision_type="transaction"' in api_metrics
+        assert "brain_decision_latency_seconds_bucket" in api_metrics
+        pipeline_metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+        assert 'brain_events_consumed_total{processor="identity",topic="customer.events"}' in pipeline_metrics
+        assert 'brain_events_produced_total{topic="identity.events"}' in pipeline_metrics
+        assert "brain_event_processing_seconds_bucket" in pipeline_metrics
 
     db = create_engine(f"sqlite:///{tmp_path / 'embedded' / 'brain.db'}")
     with db.connect() as conn:
