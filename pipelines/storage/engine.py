@@ -40,7 +40,7 @@ def create_db_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=5)
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
+def migrate(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema to ``revision`` (idempotent)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
