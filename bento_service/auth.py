@@ -72,6 +72,8 @@ class Scope(StrEnum):
     IDENTITY_READ = "identity:read"
     IDENTITY_WRITE = "identity:write"
     PII_READ = "pii:read"
+    TRANSACTION_READ = "transaction:read"  # Customer 360 transactions (issue 5)
+    RISK_READ = "risk:read"  # Customer 360 risk profile (issue 5)
     ADMIN = "admin"
 
 

@@ -6,13 +6,18 @@ Tests pass their own adapters, e.g. ``bootstrap(settings, features=InMemoryFeatu
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from bento_service.auth import DevTokenIssuer, TokenVerifier
 from bento_service.decision_log import DecisionLog
+from bento_service.decisions import DecisionEngine, DecisionSpool, Scorer
 from bento_service.deps import ServiceDeps, install
 from bento_service.settings import ServiceSettings, get_service_settings
+from models.decisioning import DecisionType, RuleSet, bundled_rule_set, load_rule_set
+from pipelines.errors import ConfigurationError
 from pipelines.features import FeatureReader
 from pipelines.storage import create_db_engine
 from pipelines.transport import EventPublisher, InProcessBus
@@ -55,6 +60,14 @@ def _publisher(settings: ServiceSettings) -> EventPublisher:
     )
 
 
+def _rule_sets(paths: list[Path]) -> dict[DecisionType, RuleSet]:
+    loaded = [load_rule_set(p) for p in paths]
+    by_type = {r.decision_type: r for r in loaded}
+    if len(by_type) != len(loaded):
+        raise ConfigurationError("two rule sets of the same decision type were configured")
+    return by_type
+
+
 def bootstrap(
     settings: ServiceSettings | None = None,
     *,
@@ -62,16 +75,31 @@ def bootstrap(
     features: FeatureReader | None = None,
     publisher: EventPublisher | None = None,
     verifier: TokenVerifier | None = None,
+    scorers: Mapping[DecisionType, Scorer] | None = None,
+    challengers: Mapping[DecisionType, Scorer] | None = None,
 ) -> ServiceDeps:
     settings = settings or get_service_settings()
     engine = engine or create_db_engine(settings.db_url)
+    features = features or _feature_reader(settings)
+    active = {t: bundled_rule_set(t) for t in DecisionType} | _rule_sets(settings.rule_sets)
+    decisions = DecisionEngine(
+        engine=engine,
+        features=features,
+        decision_log=DecisionLog(engine),
+        publisher=publisher or _publisher(settings),
+        spool=DecisionSpool(settings.decision_spool),
+        rule_sets=active,
+        shadow_rule_sets=_rule_sets(settings.shadow_rule_sets),
+        scorers=scorers,
+        challengers=challengers,
+        budget_ms=settings.decision_budget_ms,
+    )
     deps = ServiceDeps(
         settings=settings,
         engine=engine,
         verifier=verifier or token_verifier(settings),
-        features=features or _feature_reader(settings),
-        decision_log=DecisionLog(engine),
-        publisher=publisher or _publisher(settings),
+        features=features,
+        decisions=decisions,
     )
     log.info("API bootstrapped: profile=%s db=%s", settings.profile.value, engine.url.render_as_string())
     return install(deps)

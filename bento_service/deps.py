@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bento_service.auth import TokenVerifier
-from bento_service.decision_log import DecisionLog
+from bento_service.decisions import DecisionEngine
 from bento_service.settings import ServiceSettings
 from pipelines.errors import ConfigurationError
 from pipelines.features import FeatureReader
-from pipelines.transport import EventPublisher
 
 __all__ = ["ServiceDeps", "current", "install", "verifier"]
 
@@ -22,8 +21,7 @@ class ServiceDeps:
     engine: Engine
     verifier: TokenVerifier
     features: FeatureReader
-    decision_log: DecisionLog
-    publisher: EventPublisher
+    decisions: DecisionEngine
 
 
 _current: ServiceDeps | None = None

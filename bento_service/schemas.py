@@ -12,9 +12,12 @@ from customer360 import CustomerView, TransactionView
 from pipelines.events import Channel
 
 __all__ = [
+    "CreditDecisionRequest",
     "CustomerResponse",
+    "DecisionRequest",
     "DecisionResponse",
     "FeatureValues",
+    "LoginDecisionRequest",
     "Reason",
     "TransactionDecisionRequest",
 ]
@@ -36,8 +39,22 @@ class CustomerResponse(_Schema):
     recent_transactions: list[TransactionView]
 
 
-class TransactionDecisionRequest(_Schema):
-    """What the calling system knows about the transaction. Give ``gcid`` or the source customer."""
+class _WhoRequest(_Schema):
+    """The caller identifies the customer by GCID, or by its own system and customer key."""
+
+    gcid: str | None = Field(default=None, max_length=40)
+    source_system: Annotated[str, Field(max_length=64)] | None = None
+    customer_source_key: Annotated[str, Field(max_length=256)] | None = None
+
+    @model_validator(mode="after")
+    def _who(self) -> _WhoRequest:
+        if self.gcid is None and not (self.source_system and self.customer_source_key):
+            raise ValueError("give either gcid, or source_system and customer_source_key")
+        return self
+
+
+class TransactionDecisionRequest(_WhoRequest):
+    """A payment, transfer or withdrawal about to be executed."""
 
     model_config = ConfigDict(
         frozen=True,
@@ -59,10 +76,12 @@ class TransactionDecisionRequest(_Schema):
         },
     )
 
-    gcid: str | None = Field(default=None, max_length=40)
-    source_system: Annotated[str, Field(max_length=64)] | None = None
-    customer_source_key: Annotated[str, Field(max_length=256)] | None = None
     account_key: str | None = None
+    reference: str | None = Field(
+        default=None,
+        max_length=256,
+        description="The caller's transaction key (links the decision to the posting)",
+    )
     amount: Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=3)]
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
     txn_type: Literal["payment", "transfer", "withdrawal"]
@@ -71,11 +90,59 @@ class TransactionDecisionRequest(_Schema):
     device_id: str | None = Field(default=None, max_length=128)
     location: str | None = Field(default=None, max_length=128)
 
-    @model_validator(mode="after")
-    def _who(self) -> TransactionDecisionRequest:
-        if self.gcid is None and not (self.source_system and self.customer_source_key):
-            raise ValueError("give either gcid, or source_system and customer_source_key")
-        return self
+
+class LoginDecisionRequest(_WhoRequest):
+    """A sign-in on a digital channel, before the session is granted."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source_system": "v5",
+                    "customer_source_key": "CUST-0000042",
+                    "channel": "mobile",
+                    "device_id": "dev-CUST-0000042",
+                    "ip_address": "196.201.214.10",
+                }
+            ]
+        },
+    )
+
+    channel: Channel
+    device_id: str | None = Field(default=None, max_length=128)
+    ip_address: str | None = Field(default=None, max_length=64)
+    location: str | None = Field(default=None, max_length=128)
+
+
+class CreditDecisionRequest(_WhoRequest):
+    """A digital-loan application: pre-approval and limit."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "source_system": "v5",
+                    "customer_source_key": "CUST-0000042",
+                    "product": "mobile_loan",
+                    "amount": "25000.00",
+                    "currency": "KES",
+                    "term_days": 30,
+                }
+            ]
+        },
+    )
+
+    product: Literal["mobile_loan", "personal_loan", "overdraft", "asset_finance"]
+    amount: Annotated[Decimal, Field(gt=0, max_digits=20, decimal_places=3)]
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    term_days: Annotated[int, Field(ge=1, le=3650)] = 30
+
+
+DecisionRequest = TransactionDecisionRequest | LoginDecisionRequest | CreditDecisionRequest
 
 
 class Reason(_Schema):
@@ -93,8 +160,13 @@ class DecisionResponse(_Schema):
     scores: dict[str, float] = Field(default_factory=dict)
     rule_set_version: str
     model_version: str | None = None
+    limit: int | None = Field(
+        default=None, description="Credit: the pre-approved limit in the request currency"
+    )
     degraded: bool = False
+    degraded_causes: list[str] = Field(default_factory=list, description="Dependencies that were unavailable")
     features: FeatureValues
     decided_at: datetime
     latency_ms: float
-    record_hash: str
+    record_hash: str = Field(description="Hash-chain link of the log record ('' while the record is spooled)")
+    logged: Literal["log", "spool"] = Field(default="log", description="Where the record was durably written")

@@ -1,15 +1,17 @@
 """The BentoML service: ``bentoml serve bento_service.service:BrainService``.
 
 BentoML serves ``/healthz``, ``/livez``, ``/readyz``, ``/metrics`` and ``/docs.json``; the
-mounted FastAPI app serves the Customer 360 and decision routes (and its ``/docs``).
+mounted FastAPI app serves the Customer 360, identity and decision routes (and its ``/docs``).
 """
 
+import threading
 from typing import Any
 
 import bentoml
 
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap
+from bento_service.decisions import drain_periodically
 
 __all__ = ["BrainService", "app"]
 
@@ -21,6 +23,19 @@ app = build_app()
 class BrainService:
     def __init__(self) -> None:
         self.deps = bootstrap()
+        self._stop = threading.Event()
+        self._drainer = threading.Thread(
+            target=drain_periodically,
+            args=(self.deps.decisions.drain_spool, self._stop),
+            name="decision-spool-drainer",
+            daemon=True,
+        )
+        self._drainer.start()
+
+    @bentoml.on_shutdown  # type: ignore[untyped-decorator]
+    def shutdown(self) -> None:
+        self._stop.set()
+        self.deps.decisions.close()
 
     @bentoml.api(route="/v1/noop")  # type: ignore[untyped-decorator]
     def noop(self) -> dict[str, Any]:

@@ -23,7 +23,17 @@ class ServiceSettings(PipelineSettings):
     jwks_url: str | None = Field(
         default=None, description="Services mode: the identity provider's JWKS. Embedded: a local dev key."
     )
-    decision_budget_ms: float = Field(default=50.0, gt=0)
+    decision_budget_ms: float = Field(default=50.0, gt=0, description="Latency budget of one decision")
+    rule_sets: list[Path] = Field(
+        default_factory=list, description="Active rule-set files (default: bundled)"
+    )
+    shadow_rule_sets: list[Path] = Field(
+        default_factory=list, description="Rule sets evaluated and logged only"
+    )
+
+    @property
+    def decision_spool(self) -> Path:
+        return self.run_dir / self.profile.value / "decision_spool.jsonl"
 
     @property
     def auth_dir(self) -> Path:

@@ -1,13 +1,40 @@
-"""Customer 360: the golden record (survivorship), accounts and transactions under a GCID."""
+"""Customer 360: the golden record (survivorship), accounts, transactions, risk, devices, channels.
 
+Writes (``upsert_*``, ``record_*``, ``refresh_*``) run inside the caller's transaction and are
+order-safe; reads (``get_*``, ``find_customers``) follow a merged GCID to its survivor.
+"""
+
+from customer360._masking import mask_customer, mask_device, mask_email, mask_id, mask_phone, mask_transaction
 from customer360._projection import (
     drop_golden,
+    newer,
+    record_fraud_alert,
+    record_login,
+    record_risk_score,
     refresh_golden,
     upsert_account,
     upsert_source_customer,
     upsert_transaction,
 )
-from customer360._queries import get_accounts, get_customer, get_recent_transactions, member_refs, survivor_of
+from customer360._queries import (
+    LookupKey,
+    TransactionQuery,
+    account_summary,
+    decode_cursor,
+    find_customers,
+    get_accounts,
+    get_channel_activity,
+    get_customer,
+    get_devices,
+    get_recent_transactions,
+    get_risk,
+    get_transactions,
+    member_refs,
+    survivor_of,
+)
+from customer360._rebuild import PROJECTION_TABLES, clear_projection, projection_snapshot
+from customer360._risk import DEFAULT_RISK_POLICY, AlertInput, RiskInputs, RiskPolicy, RiskScore, SignalInput, score_risk
+from customer360._risk_store import refresh_risk, risk_inputs
 from customer360._survivorship import (
     DEFAULT_POLICY,
     GoldenRecord,
@@ -15,24 +42,76 @@ from customer360._survivorship import (
     SurvivorshipPolicy,
     golden_record,
 )
-from customer360._views import AccountView, AttributeSource, CustomerView, TransactionView
+from customer360._views import (
+    AccountSummary,
+    AccountView,
+    AttributeSource,
+    ChannelActivityView,
+    CurrencyBalance,
+    CustomerMatch,
+    CustomerView,
+    DeviceView,
+    RiskComponent,
+    RiskView,
+    TransactionPage,
+    TransactionView,
+)
 
 __all__ = [
     "DEFAULT_POLICY",
+    "DEFAULT_RISK_POLICY",
+    "PROJECTION_TABLES",
+    "AccountSummary",
     "AccountView",
+    "AlertInput",
     "AttributeSource",
+    "ChannelActivityView",
+    "CurrencyBalance",
+    "CustomerMatch",
     "CustomerView",
+    "DeviceView",
     "GoldenRecord",
+    "LookupKey",
+    "RiskComponent",
+    "RiskInputs",
+    "RiskPolicy",
+    "RiskScore",
+    "RiskView",
+    "SignalInput",
     "SourceCustomer",
     "SurvivorshipPolicy",
+    "TransactionPage",
+    "TransactionQuery",
     "TransactionView",
+    "account_summary",
+    "clear_projection",
+    "decode_cursor",
     "drop_golden",
+    "find_customers",
     "get_accounts",
+    "get_channel_activity",
     "get_customer",
+    "get_devices",
     "get_recent_transactions",
+    "get_risk",
+    "get_transactions",
     "golden_record",
+    "mask_customer",
+    "mask_device",
+    "mask_email",
+    "mask_id",
+    "mask_phone",
+    "mask_transaction",
     "member_refs",
+    "newer",
+    "projection_snapshot",
+    "record_fraud_alert",
+    "record_login",
+    "record_risk_score",
     "refresh_golden",
+    "refresh_risk",
+    "risk_inputs",
+    "score_risk",
     "survivor_of",
     "upsert_account",
     "upsert_source_customer",

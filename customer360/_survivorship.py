@@ -63,11 +63,26 @@ class GoldenRecord:
     sanctioned: bool | None
     attribute_sources: dict[str, dict[str, str]] = field(default_factory=dict)
     source_records: tuple[str, ...] = ()
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    gender: str | None = None
+    kra_pin: str | None = None
+    #: Every distinct value of the live records, most trusted (then most recent) first.
+    national_ids: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+    #: Newest source change among the member records (the record's data freshness).
+    as_of: datetime | None = None
+    policy_version: str = ""
 
 
 def _full_name(p: CustomerPayload) -> str | None:
     parts = [x for x in (p.first_name, p.middle_name, p.last_name) if x]
     return " ".join(parts) if parts else p.full_name
+
+
+def _address(p: CustomerPayload) -> str | None:
+    return ", ".join(x for x in (p.address, p.city) if x) or None
 
 
 def _completeness(value: Any) -> int:
@@ -78,8 +93,10 @@ _ATTRIBUTES: dict[str, Callable[[CustomerPayload], Any]] = {
     "customer_type": lambda p: p.customer_type,
     "full_name": _full_name,
     "date_of_birth": lambda p: p.date_of_birth,
+    "gender": lambda p: p.gender,
+    "kra_pin": lambda p: p.kra_pin,
     "national_id": lambda p: p.national_id,
-    "address": lambda p: ", ".join(x for x in (p.address, p.city) if x) or None,
+    "address": _address,
     "kyc_tier": lambda p: p.kyc_tier,
     "kyc_status": lambda p: p.kyc_status,
     "segment": lambda p: p.segment,
@@ -92,7 +109,10 @@ def golden_record(
     gcid: str, sources: Sequence[SourceCustomer], policy: SurvivorshipPolicy = DEFAULT_POLICY
 ) -> GoldenRecord:
     live = [s for s in sources if not s.deleted]
-    ordered = sorted(live, key=lambda s: (policy.rank(s.source_system), -s.occurred_at.timestamp()))
+    ordered = sorted(
+        live,
+        key=lambda s: (policy.rank(s.source_system), -s.occurred_at.timestamp(), s.source_system, s.source_key),
+    )
     chosen: dict[str, Any] = {}
     lineage: dict[str, dict[str, str]] = {}
     for name, getter in _ATTRIBUTES.items():
@@ -115,6 +135,15 @@ def golden_record(
         }
     phones = tuple(dict.fromkeys(p for s in ordered for p in s.payload.phones))
     emails = tuple(dict.fromkeys(e for s in ordered for e in s.payload.emails))
+    national_ids = tuple(dict.fromkeys(s.payload.national_id for s in ordered if s.payload.national_id))
+    addresses = tuple(dict.fromkeys(a for a in (_address(s.payload) for s in ordered) if a))
+    # the name parts travel together with the full name they compose (never mixed across records)
+    name_source = lineage.get("full_name", {}).get("source")
+    name_from = next((s for s in ordered if f"{s.source_system}:{s.source_key}" == name_source), None)
+    if name_from is not None:
+        for part in ("first_name", "middle_name", "last_name"):
+            if getattr(name_from.payload, part):
+                lineage[part] = lineage["full_name"]
     return GoldenRecord(
         gcid=gcid,
         customer_type=chosen["customer_type"] or "person",
@@ -131,4 +160,13 @@ def golden_record(
         sanctioned=chosen["sanctioned"],
         attribute_sources=lineage,
         source_records=tuple(sorted(f"{s.source_system}:{s.source_key}" for s in sources)),
+        first_name=name_from.payload.first_name if name_from else None,
+        middle_name=name_from.payload.middle_name if name_from else None,
+        last_name=name_from.payload.last_name if name_from else None,
+        gender=chosen["gender"],
+        kra_pin=chosen["kra_pin"],
+        national_ids=national_ids,
+        addresses=addresses,
+        as_of=max((s.occurred_at for s in sources), default=None),
+        policy_version=policy.version,
     )

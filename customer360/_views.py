@@ -7,7 +7,20 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AccountView", "AttributeSource", "CustomerView", "TransactionView"]
+__all__ = [
+    "AccountSummary",
+    "AccountView",
+    "AttributeSource",
+    "ChannelActivityView",
+    "CurrencyBalance",
+    "CustomerMatch",
+    "CustomerView",
+    "DeviceView",
+    "RiskComponent",
+    "RiskView",
+    "TransactionPage",
+    "TransactionView",
+]
 
 
 class _View(BaseModel):
@@ -32,6 +45,20 @@ class AccountView(_View):
     updated_at: datetime
 
 
+class CurrencyBalance(_View):
+    currency: str = Field(examples=["KES"])
+    balance: Decimal
+    available_balance: Decimal
+
+
+class AccountSummary(_View):
+    count: int
+    by_status: dict[str, int] = Field(examples=[{"active": 2, "dormant": 1}])
+    by_source: dict[str, int] = Field(examples=[{"v5": 2, "dfs": 1}])
+    balances: list[CurrencyBalance]
+    last_change_at: datetime | None
+
+
 class TransactionView(_View):
     source_system: str
     transaction_key: str
@@ -44,9 +71,16 @@ class TransactionView(_View):
     channel: str
     status: str
     counterparty: str | None
+    counterparty_type: str | None = None
     device_id: str | None
     location: str | None
+    card_last4: str | None = None
     occurred_at: datetime
+
+
+class TransactionPage(_View):
+    items: list[TransactionView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next (older) page; null at the end")
 
 
 class CustomerView(_View):
@@ -56,11 +90,18 @@ class CustomerView(_View):
     )
     customer_type: str
     full_name: str | None
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    gender: str | None = None
     date_of_birth: date | None
     national_id: str | None
+    national_ids: list[str] = Field(default_factory=list)
+    kra_pin: str | None = None
     phones: list[str]
     emails: list[str]
     address: str | None
+    addresses: list[str] = Field(default_factory=list)
     kyc_tier: int | None
     kyc_status: str | None
     segment: str | None
@@ -69,4 +110,57 @@ class CustomerView(_View):
     attribute_sources: dict[str, AttributeSource]
     source_records: list[str]
     accounts: list[AccountView]
-    updated_at: datetime = Field(description="When the golden record last changed (freshness)")
+    policy_version: str | None = None
+    pii_masked: bool = Field(default=False, description="PII fields are masked (the token lacks pii:read)")
+    updated_at: datetime = Field(description="Newest source change in the golden record (freshness)")
+
+
+class RiskComponent(_View):
+    value: float = Field(ge=0, le=100)
+    weight: float
+    evidence: str
+
+
+class RiskView(_View):
+    gcid: str
+    merged_from: str | None = None
+    score: float | None = Field(description="0–100, higher is riskier; null when there is no evidence")
+    level: str = Field(examples=["low", "medium", "high", "very_high", "unknown"])
+    components: dict[str, RiskComponent]
+    open_alerts: int
+    pep: bool | None = None
+    sanctioned: bool | None = None
+    policy_version: str | None
+    as_of: datetime | None = Field(description="Newest input behind the score")
+
+
+class DeviceView(_View):
+    device_id: str
+    source_system: str
+    first_seen: datetime
+    last_seen: datetime
+    last_channel: str | None
+    last_ip: str | None
+    last_location: str | None
+    logins: int
+    failed_logins: int
+    transactions: int
+    shared_with_gcids: int = Field(description="Other GCIDs seen on the same device")
+
+
+class ChannelActivityView(_View):
+    channel: str
+    logins: int
+    failed_logins: int
+    sessions: int
+    transactions: int
+    first_seen: datetime
+    last_seen: datetime
+    last_login_at: datetime | None
+
+
+class CustomerMatch(_View):
+    gcid: str
+    full_name: str | None
+    matched_on: str = Field(examples=["phone"])
+    source_records: list[str]

@@ -16,13 +16,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from feast import Entity, FeatureService, FeatureView, FileSource, PushSource
+from feast import Entity, FeatureService, FeatureView, FileSource, PushSource, RequestSource
 from feast.feast_object import FeastObject
+from feast.on_demand_feature_view import OnDemandFeatureView
 
+from feature_repo.catalog import (
+    COUNTERPARTY_NOVELTY,
+    CUSTOMER_PROFILE,
+    CUSTOMER_RISK,
+    LOGIN_DEVICE,
+    TRANSACTION_WINDOWS,
+    ViewColumns,
+)
 from feature_repo.entities import account, customer, device
-from feature_repo.services import customer_profile_v1
-from feature_repo.sources import transaction_velocity_push
-from feature_repo.views.transactions import transaction_velocity_view
+from feature_repo.on_demand import transaction_request, transaction_request_view
+from feature_repo.services import credit_v1, customer_profile_v1, fraud_v1
+from feature_repo.sources import push_source, transaction_velocity_push
+from feature_repo.views.customer import customer_profile_view, customer_risk_view
+from feature_repo.views.logins import login_device_view
+from feature_repo.views.transactions import (
+    counterparty_novelty_view,
+    transaction_velocity_view,
+    transaction_windows_view,
+)
 
 __all__ = ["FeatureRepo", "build_feature_repo", "feature_data_dir"]
 
@@ -40,12 +56,39 @@ class FeatureRepo:
     transaction_velocity_push: PushSource
     transaction_velocity: FeatureView
     customer_profile_v1: FeatureService
+    streamed: tuple[tuple[ViewColumns, PushSource, FeatureView], ...]
+    """The catalog's streamed views with their push sources (pipelines.features.activity feeds them)."""
+    transaction_request_source: RequestSource
+    transaction_request: OnDemandFeatureView
+    fraud_v1: FeatureService
+    credit_v1: FeatureService
+
+    @property
+    def push_sources(self) -> tuple[PushSource, ...]:
+        return (self.transaction_velocity_push, *(push for _, push, _ in self.streamed))
 
     @property
     def batch_sources(self) -> tuple[FileSource, ...]:
-        batch = self.transaction_velocity_push.batch_source
-        assert isinstance(batch, FileSource)
-        return (batch,)
+        out = []
+        for push in self.push_sources:
+            batch = push.batch_source
+            assert isinstance(batch, FileSource)
+            out.append(batch)
+        return tuple(out)
+
+    def view(self, name: str) -> FeatureView:
+        for _, _, view in self.streamed:
+            if view.name == name:
+                return view
+        if name == self.transaction_velocity.name:
+            return self.transaction_velocity
+        raise KeyError(name)
+
+    def feature_service(self, name: str) -> FeatureService:
+        for service in (self.customer_profile_v1, self.fraud_v1, self.credit_v1):
+            if service.name == name:
+                return service
+        raise KeyError(name)
 
     def objects(self) -> list[FeastObject]:
         """Everything ``feast apply`` registers, in dependency order."""
@@ -54,15 +97,33 @@ class FeatureRepo:
             self.account,
             self.device,
             *self.batch_sources,
-            self.transaction_velocity_push,
+            *self.push_sources,
+            self.transaction_request_source,
             self.transaction_velocity,
+            *(view for _, _, view in self.streamed),
+            self.transaction_request,
             self.customer_profile_v1,
+            self.fraud_v1,
+            self.credit_v1,
         ]
 
 
 def build_feature_repo(data_dir: Path) -> FeatureRepo:
     push = transaction_velocity_push(data_dir)
     velocity = transaction_velocity_view(push)
+    builders = (
+        (TRANSACTION_WINDOWS, transaction_windows_view),
+        (COUNTERPARTY_NOVELTY, counterparty_novelty_view),
+        (LOGIN_DEVICE, login_device_view),
+        (CUSTOMER_PROFILE, customer_profile_view),
+        (CUSTOMER_RISK, customer_risk_view),
+    )
+    streamed = []
+    for spec, build in builders:
+        source = push_source(data_dir, spec.name, domain=spec.domain, description=spec.description)
+        streamed.append((spec, source, build(source)))
+    windows, novelty, logins, profile, risk = (view for _, _, view in streamed)
+    request = transaction_request_view(windows)
     return FeatureRepo(
         customer=customer,
         account=account,
@@ -70,4 +131,9 @@ def build_feature_repo(data_dir: Path) -> FeatureRepo:
         transaction_velocity_push=push,
         transaction_velocity=velocity,
         customer_profile_v1=customer_profile_v1(velocity),
+        streamed=tuple(streamed),
+        transaction_request_source=transaction_request,
+        transaction_request=request,
+        fraud_v1=fraud_v1(windows, novelty, logins, profile, risk, request),
+        credit_v1=credit_v1(windows, profile, risk),
     )

@@ -8,6 +8,9 @@ definition modules and this file exposes the objects built by
 :func:`feature_repo.definitions.build_feature_repo` for the profile and run directory in the
 environment (``EB_PROFILE``, ``EB_RUN_DIR``; read through ``PipelineSettings``, the single source
 of configuration). Python code never imports this module; it calls ``build_feature_repo``.
+
+Feast's scan collects module attributes by type, so the objects are exposed as module globals
+(one per registered object, named after the object).
 """
 
 from __future__ import annotations
@@ -15,23 +18,7 @@ from __future__ import annotations
 from feature_repo.definitions import build_feature_repo, feature_data_dir
 from pipelines.settings import get_pipeline_settings
 
-__all__ = [
-    "account",
-    "customer",
-    "customer_profile_v1",
-    "device",
-    "transaction_velocity",
-    "transaction_velocity_batch",
-    "transaction_velocity_push",
-]
-
 _settings = get_pipeline_settings()
 _repo = build_feature_repo(feature_data_dir(_settings.run_dir, _settings.profile.value))
 
-customer = _repo.customer
-account = _repo.account
-device = _repo.device
-(transaction_velocity_batch,) = _repo.batch_sources
-transaction_velocity_push = _repo.transaction_velocity_push
-transaction_velocity = _repo.transaction_velocity
-customer_profile_v1 = _repo.customer_profile_v1
+globals().update({obj.name: obj for obj in _repo.objects()})

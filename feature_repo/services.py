@@ -1,16 +1,20 @@
 """Feature services: the versioned contracts between features and their consumers.
 
 A model or API reads through a service, never through loose feature references; a change to the
-feature list is a new service name (``customer_profile_v2``), never an edit of a published one.
+feature list is a new service name (``fraud_v2``), never an edit of a published one. The models
+log the service name with every run (``models``), so a registered version names its contract.
 """
 
 from __future__ import annotations
 
 from feast import FeatureService, FeatureView
+from feast.on_demand_feature_view import OnDemandFeatureView
 
-__all__ = ["CUSTOMER_PROFILE_V1", "customer_profile_v1"]
+__all__ = ["CREDIT_V1", "CUSTOMER_PROFILE_V1", "FRAUD_V1", "credit_v1", "customer_profile_v1", "fraud_v1"]
 
 CUSTOMER_PROFILE_V1 = "customer_profile_v1"
+FRAUD_V1 = "fraud_v1"
+CREDIT_V1 = "credit_v1"
 
 
 def customer_profile_v1(transaction_velocity: FeatureView) -> FeatureService:
@@ -19,4 +23,46 @@ def customer_profile_v1(transaction_velocity: FeatureView) -> FeatureService:
         features=[transaction_velocity],
         description="Customer profile served by GET /customer/{gcid} and used by the decision service.",
         tags={"owner": "features", "consumer": "bento_service"},
+    )
+
+
+def fraud_v1(
+    windows: FeatureView,
+    novelty: FeatureView,
+    logins: FeatureView,
+    profile: FeatureView,
+    risk: FeatureView,
+    request: OnDemandFeatureView,
+) -> FeatureService:
+    return FeatureService(
+        name=FRAUD_V1,
+        features=[
+            windows[
+                [
+                    f"txn_{m}_{w}"
+                    for w in ("1h", "24h", "7d", "30d")
+                    for m in ("count", "amount_sum", "amount_mean", "amount_max")
+                ]
+            ],
+            novelty,
+            logins,
+            profile[["tenure_days", "kyc_tier", "products_held"]],
+            risk[["aml_rating", "open_fraud_alerts"]],
+            request,
+        ],
+        description="Inputs of the transaction fraud model, version 1.",
+        tags={"owner": "models", "consumer": "fraud"},
+    )
+
+
+def credit_v1(windows: FeatureView, profile: FeatureView, risk: FeatureView) -> FeatureService:
+    return FeatureService(
+        name=CREDIT_V1,
+        features=[
+            windows[["txn_count_30d", "txn_amount_sum_30d", "txn_amount_mean_30d", "txn_amount_max_30d"]],
+            profile[["tenure_days", "kyc_tier", "products_held"]],
+            risk[["aml_rating", "credit_score", "open_fraud_alerts"]],
+        ],
+        description="Inputs of the credit/risk model, version 1.",
+        tags={"owner": "models", "consumer": "credit"},
     )

@@ -4,6 +4,9 @@ Every push source has a batch ``FileSource`` so that a push with ``PushMode.ONLI
 also appends to the offline store, which ``get_historical_features`` and ``feast materialize``
 read. The Parquet files live under the run directory, not in the repo, so sources are built by
 factories that take the profile's data directory (see :mod:`feature_repo.definitions`).
+
+Naming: the view ``<view>`` is fed by the push source ``<view>_push`` backed by the file source
+``<view>_batch`` at ``<data_dir>/<view>.parquet``.
 """
 
 from __future__ import annotations
@@ -15,30 +18,48 @@ from feast import FileSource, PushSource
 __all__ = [
     "TIMESTAMP_FIELD",
     "TRANSACTION_VELOCITY_PUSH",
+    "push_source",
+    "push_source_name",
     "transaction_velocity_parquet",
     "transaction_velocity_push",
+    "view_parquet",
 ]
 
 TIMESTAMP_FIELD = "event_timestamp"
 TRANSACTION_VELOCITY_PUSH = "transaction_velocity_push"
 
 
+def push_source_name(view: str) -> str:
+    return f"{view}_push"
+
+
+def view_parquet(data_dir: Path, view: str) -> Path:
+    """The offline Parquet file behind the push source of ``view``."""
+    return data_dir / f"{view}.parquet"
+
+
 def transaction_velocity_parquet(data_dir: Path) -> Path:
     """The offline Parquet file behind :data:`TRANSACTION_VELOCITY_PUSH`."""
-    return data_dir / "transaction_velocity.parquet"
+    return view_parquet(data_dir, "transaction_velocity")
+
+
+def push_source(data_dir: Path, view: str, *, domain: str, description: str) -> PushSource:
+    """The push source of ``view`` with its Parquet batch source under ``data_dir``."""
+    tags = {"owner": "features", "domain": domain}
+    batch = FileSource(
+        name=f"{view}_batch",
+        path=str(view_parquet(data_dir, view)),
+        timestamp_field=TIMESTAMP_FIELD,
+        description=f"Offline history of the {view} rows pushed by the processors.",
+        tags=tags,
+    )
+    return PushSource(name=push_source_name(view), batch_source=batch, description=description, tags=tags)
 
 
 def transaction_velocity_push(data_dir: Path) -> PushSource:
-    batch = FileSource(
-        name="transaction_velocity_batch",
-        path=str(transaction_velocity_parquet(data_dir)),
-        timestamp_field=TIMESTAMP_FIELD,
-        description="Offline history of the 24 h transaction velocity rows pushed by the processors.",
-        tags={"owner": "features", "domain": "transactions"},
-    )
-    return PushSource(
-        name=TRANSACTION_VELOCITY_PUSH,
-        batch_source=batch,
+    return push_source(
+        data_dir,
+        "transaction_velocity",
+        domain="transactions",
         description="Streaming 24 h transaction velocity by GCID (pipelines.features.window).",
-        tags={"owner": "features", "domain": "transactions"},
     )

@@ -4,12 +4,48 @@ The domain core: it imports no Kafka, Redis, Feast, BentoML or MLflow. Storage i
 (:class:`IdentityGraph`); the SQL adapter lives in :mod:`pipelines.storage.identity_graph`.
 """
 
+from identity._blocking import key_function
+from identity._comparisons import FieldRecord
 from identity._graph import IdentityGraph, InMemoryIdentityGraph, StoredRecord
 from identity._matching import Evidence, MatchDecision, match, name_key
 from identity._record import IdentityRecord, SourceRecordRef
+from identity._linker import Link, Linker, OnlineResult, blocked_pairs, bulk_clusters
+from identity._mapping import FileMapping, SourceMapping, standardise
 from identity._resolver import MATCHER_VERSION, Resolution, new_gcid, resolve
+from identity._scoring import ComparisonEvidence, MatchExplanation, Scorer
+from identity._settings import (
+    FIELDS,
+    BlockingRule,
+    Comparison,
+    IdentitySettings,
+    Level,
+    block_on,
+    default_settings,
+)
+from identity._training import train
 
 __all__ = [
+    "FIELDS",
+    "BlockingRule",
+    "Comparison",
+    "ComparisonEvidence",
+    "FieldRecord",
+    "FileMapping",
+    "IdentitySettings",
+    "Level",
+    "Link",
+    "Linker",
+    "MatchExplanation",
+    "OnlineResult",
+    "Scorer",
+    "SourceMapping",
+    "block_on",
+    "blocked_pairs",
+    "bulk_clusters",
+    "default_settings",
+    "key_function",
+    "standardise",
+    "train",
     "MATCHER_VERSION",
     "Evidence",
     "IdentityGraph",

@@ -4,14 +4,21 @@ EnterpriseBrainError
 └── IdentityError (422)
     ├── UnknownGcid (404)
     ├── UnknownSourceRecord (404)
-    └── InvalidIdentityOperation (409)   e.g. splitting records that are not in the GCID
+    ├── InvalidIdentityOperation (409)   e.g. splitting records that are not in the GCID
+    └── InvalidSettings (422)            every problem of an IdentitySettings at once
 """
 
 from __future__ import annotations
 
 from pipelines.errors import EnterpriseBrainError
 
-__all__ = ["IdentityError", "InvalidIdentityOperation", "UnknownGcid", "UnknownSourceRecord"]
+__all__ = [
+    "IdentityError",
+    "InvalidIdentityOperation",
+    "InvalidSettings",
+    "UnknownGcid",
+    "UnknownSourceRecord",
+]
 
 
 class IdentityError(EnterpriseBrainError):
@@ -32,3 +39,14 @@ class UnknownSourceRecord(IdentityError):
 class InvalidIdentityOperation(IdentityError):
     status = 409
     code = "invalid-identity-operation"
+
+
+class InvalidSettings(IdentityError):
+    """Every problem found in an :class:`identity.IdentitySettings`, reported at once."""
+
+    status = 422
+    code = "invalid-identity-settings"
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = tuple(errors)

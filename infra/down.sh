@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stop the services started by infra/up.sh (data is kept; see infra/README.md to reset).
-# Usage: infra/down.sh [all|postgres|redis|kafka]...   (default: all)
+# Usage: infra/down.sh [all|postgres|redis|kafka|mariadb]...   (default: all)
 # shellcheck source=infra/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

@@ -2,7 +2,7 @@
 # Shared helpers of infra/up.sh, infra/down.sh and infra/status.sh. Source it; do not run it.
 #
 # Every service keeps its data, logs and pid file under one run directory:
-#   ${EB_RUN_DIR:-<repo>/.run}/{kafka,redis,postgres}
+#   ${EB_RUN_DIR:-<repo>/.run}/{kafka,redis,postgres,mariadb}
 # Each service lives in infra/<service>.sh and defines <service>_up, <service>_down and
 # <service>_status (status prints nothing and returns 0 when healthy; the callers print).
 
@@ -17,7 +17,7 @@ RUN_DIR=$(cd "$RUN_DIR" && pwd -P)
 VENV_PYTHON=${REPO_DIR}/.venv/bin/python
 
 # Start order; down.sh stops in reverse.
-ALL_SERVICES=(postgres redis kafka)
+ALL_SERVICES=(postgres redis kafka mariadb)
 
 KAFKA_HOST=127.0.0.1
 KAFKA_PORT=9092
@@ -177,3 +177,5 @@ source "$INFRA_DIR/postgres.sh"
 source "$INFRA_DIR/redis.sh"
 # shellcheck source=infra/kafka.sh
 source "$INFRA_DIR/kafka.sh"
+# shellcheck source=infra/mariadb.sh
+source "$INFRA_DIR/mariadb.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Install (if needed) and start Kafka, Redis and PostgreSQL; wait until each is healthy.
-# Usage: infra/up.sh [all|postgres|redis|kafka]...   (default: all)
+# Install (if needed) and start Kafka, Redis, PostgreSQL and MariaDB; wait until each is healthy.
+# Usage: infra/up.sh [all|postgres|redis|kafka|mariadb]...   (default: all)
 # Idempotent: services already up are left alone. Data, logs, pids: ${EB_RUN_DIR:-<repo>/.run}.
 # shellcheck source=infra/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

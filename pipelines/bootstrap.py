@@ -134,7 +134,7 @@ def bootstrap(
     warmed = features_handler.warm()
     handlers: list[Handler] = [
         IdentityHandler(engine, publisher),
-        Customer360Handler(engine),
+        Customer360Handler(engine, batched=True),
         features_handler,
     ]
     runners = [

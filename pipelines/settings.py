@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["PipelineSettings", "Profile", "get_pipeline_settings"]
@@ -43,6 +43,10 @@ class PipelineSettings(BaseSettings):
     mlflow_tracking_uri: str | None = None
     postgres_admin_url: str = "postgresql+psycopg://brain:brain@127.0.0.1:5432/postgres"
 
+    card_hash_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of card-number hashes (≥16 bytes); unset: a key generated under run_dir.",
+    )
     consumer_group_prefix: str = "brain"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 disables the metrics server.")
     poll_timeout_ms: int = Field(default=200, ge=1)

@@ -1,4 +1,4 @@
-"""``POST /v1/decisions/transaction`` and ``GET /v1/decisions/{id}``."""
+"""``POST /v1/decisions/{transaction,login,credit}`` and ``GET /v1/decisions/{id}``."""
 
 from typing import Annotated
 
@@ -6,8 +6,12 @@ from fastapi import APIRouter, Depends, Header, Path
 
 from bento_service.auth import Principal, Scope, require_scope
 from bento_service.deps import current, verifier
-from bento_service.schemas import DecisionResponse, TransactionDecisionRequest
-from bento_service.transaction_decisions import decide_transaction, stored_response
+from bento_service.schemas import (
+    CreditDecisionRequest,
+    DecisionResponse,
+    LoginDecisionRequest,
+    TransactionDecisionRequest,
+)
 
 __all__ = ["router"]
 
@@ -24,29 +28,49 @@ IdempotencyKey = Annotated[
         description="Retries with the same key return the first decision instead of deciding again",
     ),
 ]
+ERRORS: dict[int | str, dict[str, str]] = {
+    404: {"description": "The GCID given is unknown (problem details)"},
+    409: {"description": "Idempotency-Key reused with a different request"},
+    422: {"description": "Invalid request (problem details listing every field error)"},
+}
 
 
 @router.post(
     "/transaction",
     response_model=DecisionResponse,
     summary="Decide on a payment, transfer or withdrawal",
-    responses={
-        404: {"description": "The GCID given is unknown (problem details)"},
-        409: {"description": "Idempotency-Key reused with a different request"},
-        422: {"description": "Invalid request (problem details listing every field error)"},
-    },
+    responses=ERRORS,
 )
 def transaction_decision(
-    request: TransactionDecisionRequest,
-    _principal: DecisionWriter,
-    idempotency_key: IdempotencyKey = None,
+    request: TransactionDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
 ) -> DecisionResponse:
     """APPROVE / REVIEW / STEP_UP / DECLINE with reason codes; logged before the answer returns."""
-    return decide_transaction(current(), request, idempotency_key)
+    return current().decisions.decide(request, idempotency_key)
+
+
+@router.post("/login", response_model=DecisionResponse, summary="Decide on a sign-in", responses=ERRORS)
+def login_decision(
+    request: LoginDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
+) -> DecisionResponse:
+    """ALLOW / STEP_UP / DENY with reason codes."""
+    return current().decisions.decide(request, idempotency_key)
+
+
+@router.post(
+    "/credit",
+    response_model=DecisionResponse,
+    summary="Pre-approve a loan and set its limit",
+    responses=ERRORS,
+)
+def credit_decision(
+    request: CreditDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
+) -> DecisionResponse:
+    """APPROVE / REVIEW / DECLINE with the pre-approved ``limit``."""
+    return current().decisions.decide(request, idempotency_key)
 
 
 @router.get("/{decision_id}", response_model=DecisionResponse, summary="One logged decision")
 def read_decision(
     decision_id: Annotated[str, Path(min_length=8, max_length=64)], _principal: DecisionReader
 ) -> DecisionResponse:
-    return stored_response(current(), decision_id)
+    return current().decisions.stored(decision_id)

@@ -16,13 +16,17 @@ from datetime import timedelta
 from feast import FeatureView, Field, PushSource
 from feast.types import Float64, Int64, String
 
+from feature_repo.catalog import COUNTERPARTY_NOVELTY, TRANSACTION_WINDOWS
 from feature_repo.entities import customer
+from feature_repo.views._build import streamed_view
 
 __all__ = [
     "TRANSACTION_VELOCITY",
     "TRANSACTION_VELOCITY_FEATURES",
     "TRANSACTION_VELOCITY_TTL",
+    "counterparty_novelty_view",
     "transaction_velocity_view",
+    "transaction_windows_view",
 ]
 
 TRANSACTION_VELOCITY = "transaction_velocity"
@@ -49,3 +53,13 @@ def transaction_velocity_view(source: PushSource) -> FeatureView:
         description="Sliding 24 h transaction velocity per customer, pushed by the stream processor.",
         tags={"owner": "features", "domain": "transactions"},
     )
+
+
+def transaction_windows_view(source: PushSource) -> FeatureView:
+    """``transaction_windows`` (1 h/24 h/7 d/30 d aggregates and 24 h counts by channel)."""
+    return streamed_view(TRANSACTION_WINDOWS, source)
+
+
+def counterparty_novelty_view(source: PushSource) -> FeatureView:
+    """``counterparty_novelty`` (new payees in 24 h, distinct counterparties in 7 d)."""
+    return streamed_view(COUNTERPARTY_NOVELTY, source)

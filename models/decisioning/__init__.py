@@ -1,23 +1,45 @@
-"""Decision policy (domain core: no Kafka, Redis, Feast, BentoML or MLflow)."""
+"""Decision policy (domain core: no Kafka, Redis, Feast, BentoML or MLflow).
 
-from models.decisioning._policy import (
-    DEFAULT_TRANSACTION_RULES,
-    REASON_TEXT,
-    DecisionInputs,
-    Outcome,
+Rules are data (``rulesets/*.yaml``) in a safe expression language; reason codes are a stable
+catalogue (``reasons.yaml``).
+"""
+
+from models.decisioning._catalog import RULESET_DIR, bundled_rule_set, rule_set_files
+from models.decisioning._expressions import CompiledExpression, ExpressionError, compile_expression
+from models.decisioning._reasons import REASON_TEXT
+from models.decisioning._rulesets import (
+    DEFAULT_OUTCOME,
+    FIELDS,
+    OUTCOMES,
+    DecisionType,
+    LimitTier,
     PolicyResult,
     Rule,
     RuleSet,
-    decide,
+    RuleSetInvalid,
+    evaluate,
+    load_rule_set,
+    parse_rule_set,
 )
 
 __all__ = [
-    "DEFAULT_TRANSACTION_RULES",
+    "DEFAULT_OUTCOME",
+    "FIELDS",
+    "OUTCOMES",
     "REASON_TEXT",
-    "DecisionInputs",
-    "Outcome",
+    "RULESET_DIR",
+    "CompiledExpression",
+    "DecisionType",
+    "ExpressionError",
+    "LimitTier",
     "PolicyResult",
     "Rule",
     "RuleSet",
-    "decide",
+    "RuleSetInvalid",
+    "bundled_rule_set",
+    "compile_expression",
+    "evaluate",
+    "load_rule_set",
+    "parse_rule_set",
+    "rule_set_files",
 ]

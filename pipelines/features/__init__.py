@@ -4,6 +4,7 @@ The Feast adapter lives in :mod:`pipelines.features.feast_store` and is imported
 composition roots (importing Feast takes seconds; this package stays light).
 """
 
+from pipelines.features.activity import CustomerActivity, FeatureRow, FeatureValue
 from pipelines.features.errors import FeatureStoreError, FeatureStoreUnavailable
 from pipelines.features.memory import InMemoryFeatureStore
 from pipelines.features.ports import FeatureReader, FeatureWriter, OnlineFeatures
@@ -11,6 +12,9 @@ from pipelines.features.window import WINDOW, TransactionVelocity, VelocityRow
 
 __all__ = [
     "WINDOW",
+    "CustomerActivity",
+    "FeatureRow",
+    "FeatureValue",
     "FeatureReader",
     "FeatureStoreError",
     "FeatureStoreUnavailable",

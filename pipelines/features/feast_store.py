@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,15 +26,22 @@ from feast.data_source import PushMode
 from feast.errors import FeastError
 from redis.exceptions import RedisError
 
+from feature_repo.catalog import STREAMED_VIEWS, Kind, ViewColumns
 from feature_repo.definitions import FeatureRepo, build_feature_repo, feature_data_dir
-from feature_repo.sources import TRANSACTION_VELOCITY_PUSH, transaction_velocity_parquet
+from feature_repo.sources import (
+    TRANSACTION_VELOCITY_PUSH,
+    push_source_name,
+    transaction_velocity_parquet,
+    view_parquet,
+)
+from pipelines.features.activity import FeatureRow, FeatureValue
 from pipelines.features.errors import FeatureStoreError, FeatureStoreUnavailable
 from pipelines.features.feast_config import render_repo_config
 from pipelines.features.ports import OnlineFeatures
 from pipelines.features.window import VelocityRow
 from pipelines.settings import PipelineSettings
 
-__all__ = ["VELOCITY_SCHEMA", "FeastFeatureStore"]
+__all__ = ["VELOCITY_SCHEMA", "FeastFeatureStore", "view_schema"]
 
 _log = logging.getLogger(__name__)
 
@@ -48,6 +56,17 @@ VELOCITY_SCHEMA = pa.schema(
 """Columns of the ``transaction_velocity`` Parquet file, in the order Feast's offline write wants."""
 
 _UNAVAILABLE = (OSError, RedisError, sqlite3.Error)
+_ARROW: dict[Kind, pa.DataType] = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
+_PANDAS: dict[Kind, str] = {"int64": "Int64", "float64": "float64", "string": "object"}
+_SPECS: dict[str, ViewColumns] = {spec.name: spec for spec in STREAMED_VIEWS}
+
+
+def view_schema(spec: ViewColumns) -> pa.Schema:
+    """Columns of a streamed view's Parquet file, in the order Feast's offline write wants."""
+    return pa.schema(
+        [("gcid", pa.string()), ("event_timestamp", pa.timestamp("us", tz="UTC"))]
+        + [(c.name, _ARROW[c.kind]) for c in spec.columns]
+    )
 
 
 def _now() -> datetime:
@@ -94,8 +113,15 @@ class FeastFeatureStore:
         """Register the repo (what ``feast apply`` registers) and create missing Parquet files."""
         path = transaction_velocity_parquet(self._data_dir)
         if not path.exists():
-            _seed_parquet(path)
-        self._store.apply(self._repo.objects())
+            _seed_parquet(path, VELOCITY_SCHEMA)
+        for spec in STREAMED_VIEWS:
+            path = view_parquet(self._data_dir, spec.name)
+            if not path.exists():
+                _seed_parquet(path, view_schema(spec))
+        with warnings.catch_warnings():
+            # Feast flags on-demand views as "experimental" on every apply; they are used on purpose.
+            warnings.filterwarnings("ignore", "On demand feature view is an experimental", RuntimeWarning)
+            self._store.apply(self._repo.objects())
         _log.info("applied feature repo to project %s", self.project)
 
     def push(self, rows: Sequence[VelocityRow]) -> None:
@@ -116,6 +142,60 @@ class FeastFeatureStore:
             raise FeatureStoreUnavailable(f"feature push failed: {exc}") from exc
         except FeastError as exc:  # e.g. the repo was never applied to this registry
             raise FeatureStoreError(f"feature push failed: {exc}") from exc
+
+    def push_rows(self, rows: Sequence[FeatureRow]) -> None:
+        """Push streamed-view rows (any views, one call per micro-batch) online and offline."""
+        by_view: dict[str, list[FeatureRow]] = {}
+        for row in rows:
+            by_view.setdefault(row.view, []).append(row)
+        for view, batch in by_view.items():
+            spec = _SPECS[view]
+            columns: dict[str, object] = {
+                "gcid": [r.gcid for r in batch],
+                "event_timestamp": pd.to_datetime([r.event_timestamp for r in batch], utc=True),
+            }
+            for c in spec.columns:
+                columns[c.name] = pd.Series([r.values.get(c.name) for r in batch], dtype=_PANDAS[c.kind])
+            frame = pd.DataFrame(columns)
+            try:
+                self._store.push(push_source_name(view), frame, to=PushMode.ONLINE_AND_OFFLINE)
+            except _UNAVAILABLE as exc:
+                raise FeatureStoreUnavailable(f"feature push failed: {exc}") from exc
+            except FeastError as exc:
+                raise FeatureStoreError(f"feature push failed: {exc}") from exc
+
+    def service_online(
+        self, service: str, entity_rows: Sequence[Mapping[str, str | float]]
+    ) -> dict[str, list[FeatureValue]]:
+        """Online values of the feature service ``service`` (e.g. ``fraud_v1``) for ``entity_rows``
+        (``gcid`` plus the request fields its on-demand views need)."""
+        try:
+            response = self._store.get_online_features(
+                features=self._repo.feature_service(service), entity_rows=[dict(r) for r in entity_rows]
+            )
+        except _UNAVAILABLE as exc:
+            raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
+        except FeastError as exc:
+            raise FeatureStoreError(f"online feature read failed: {exc}") from exc
+        values: dict[str, list[FeatureValue]] = response.to_dict()
+        return values
+
+    def service_historical(self, service: str, entity_df: pd.DataFrame) -> pd.DataFrame:
+        """Point-in-time join of the feature service ``service`` onto ``entity_df`` (``gcid``,
+        ``event_timestamp`` and the request fields of its on-demand views), in ``entity_df``'s order."""
+        entity = entity_df.reset_index(drop=True).copy()
+        entity["event_timestamp"] = pd.to_datetime(entity["event_timestamp"], utc=True)
+        entity["_row"] = range(len(entity))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "On demand feature view is an experimental", RuntimeWarning)
+            job = self._store.get_historical_features(
+                entity_df=entity, features=self._repo.feature_service(service)
+            )
+            joined: pd.DataFrame = job.to_df()
+        joined = joined.drop_duplicates(subset=["_row"], keep="last").set_index("_row")
+        features = [c for c in joined.columns if c not in entity.columns]
+        frame: pd.DataFrame = entity.join(joined[features], on="_row").drop(columns="_row")
+        return frame
 
     def online_features(self, gcid: str) -> OnlineFeatures:
         """The ``customer_profile_v1`` values of ``gcid``; all ``None`` if absent or older than the ttl."""
@@ -168,9 +248,9 @@ class FeastFeatureStore:
         self._store.refresh_registry()  # type: ignore[no-untyped-call]
 
 
-def _seed_parquet(path: Path) -> None:
+def _seed_parquet(path: Path, schema: pa.Schema) -> None:
     """An empty Parquet file with the view's schema: Feast's offline write appends to an existing file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".parquet.tmp")
-    pq.write_table(VELOCITY_SCHEMA.empty_table(), tmp)
+    pq.write_table(schema.empty_table(), tmp)
     tmp.replace(path)

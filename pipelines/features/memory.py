@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from pipelines.features.activity import FeatureRow
 from pipelines.features.ports import OnlineFeatures
 from pipelines.features.window import VelocityRow
 
@@ -35,7 +36,20 @@ class InMemoryFeatureStore:
         self._clock = clock
         self._online: dict[str, VelocityRow] = {}
         self.pushed: list[VelocityRow] = []
+        self.pushed_rows: list[FeatureRow] = []
+        self._online_rows: dict[tuple[str, str], FeatureRow] = {}
         self.push(rows)
+
+    def push_rows(self, rows: Sequence[FeatureRow]) -> None:
+        for row in rows:
+            self.pushed_rows.append(row)
+            current = self._online_rows.get((row.view, row.gcid))
+            if current is None or row.event_timestamp >= current.event_timestamp:
+                self._online_rows[(row.view, row.gcid)] = row
+
+    def online_row(self, view: str, gcid: str) -> FeatureRow | None:
+        """The newest row of ``view`` pushed for ``gcid`` (no ttl applied)."""
+        return self._online_rows.get((view, gcid))
 
     def push(self, rows: Sequence[VelocityRow]) -> None:
         for row in rows:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from pipelines.features.activity import FeatureRow
 from pipelines.features.window import VelocityRow
 
 __all__ = ["FeatureReader", "FeatureWriter", "OnlineFeatures"]
@@ -39,6 +40,10 @@ class OnlineFeatures:
 class FeatureWriter(Protocol):
     def push(self, rows: Sequence[VelocityRow]) -> None:
         """Write rows to the online and the offline store; one call per micro-batch."""
+        ...
+
+    def push_rows(self, rows: Sequence[FeatureRow]) -> None:
+        """Write rows of the streamed views (``feature_repo.catalog``), online and offline."""
         ...
 
 

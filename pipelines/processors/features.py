@@ -1,15 +1,21 @@
-"""Feature processor: transactions by GCID → sliding-window aggregates → Feast (online + offline).
+"""Feature processor: events by GCID → streamed feature rows → Feast (online + offline).
 
-* A transaction whose customer has no GCID yet is parked (``unresolved_event``) and released when
-  its ``gcid.assigned`` arrives: nothing waits forever, nothing is lost.
-* ``gcid.merged`` re-keys the merged GCID's window under the survivor.
+* Transactions feed the 24 h ``transaction_velocity`` (``TransactionVelocity``) and, with logins,
+  customer, account, fraud and risk events, the catalog's streamed views (``CustomerActivity``):
+  ``transaction_windows``, ``counterparty_novelty``, ``login_device``, ``customer_profile``,
+  ``customer_risk``.
+* An event whose customer has no GCID yet is parked (``unresolved_event``, with its topic) and
+  released when its ``gcid.assigned`` arrives: nothing waits forever, nothing is lost.
+* ``gcid.merged`` re-keys the merged GCID's state under the survivor. ``gcid.split`` is not
+  re-keyed: the aggregates do not keep per-source-record history (the moved records' next events
+  build the new GCID's state; the old GCID keeps its past).
 * Rows are buffered per polled batch and pushed once before the offsets are committed (Feast's
   offline write rewrites the Parquet file: micro-batches, not single rows).
 * Online stores keep the row with the newest event time (Feast's Redis store ignores a row whose
-  time is not newer). A late transaction changes the row as of the customer's latest instant without
+  time is not newer). A late event changes the row as of the customer's latest instant without
   changing that instant, so a corrected row is stamped one microsecond after the last one pushed for
-  the GCID: the correction supersedes online, and offline it reads as "known from that instant".
-* On start the windows are warmed from ``transaction_360``; the aggregator is idempotent on
+  the (view, GCID): the correction supersedes online, and offline it reads as "known from that instant".
+* On start the windows are warmed from ``transaction_360``; the aggregators are idempotent on
   ``event_id``, so events seen both there and on the topic count once.
 """
 
@@ -18,44 +24,81 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 
 from pipelines.events import (
+    AccountChanged,
     BrainEvent,
+    CustomerChanged,
+    FraudAlertRaised,
     GcidAssigned,
     GcidMerged,
+    LoginAttempted,
+    RiskScoreUpdated,
     Topic,
     TransactionPosted,
     parse_event,
+    topic_of,
     utcnow,
 )
-from pipelines.features import FeatureWriter, TransactionVelocity, VelocityRow
+from pipelines.features import CustomerActivity, FeatureRow, FeatureWriter, TransactionVelocity, VelocityRow
 from pipelines.standardise import from_minor_units
 from pipelines.storage.schema import identity_record, transaction_360, unresolved_event
 
 __all__ = ["FeaturesHandler"]
 
 _REVISION = timedelta(microseconds=1)
+_Customer = (
+    TransactionPosted
+    | LoginAttempted
+    | CustomerChanged
+    | AccountChanged
+    | FraudAlertRaised
+    | RiskScoreUpdated
+)
+
+
+def _source_customer(event: _Customer) -> str:
+    return event.source_key if isinstance(event, CustomerChanged) else event.payload.customer_source_key
 
 
 class FeaturesHandler:
     name = "features"
-    topics: tuple[str, ...] = (Topic.TRANSACTION.value, Topic.IDENTITY.value)
+    topics: tuple[str, ...] = (
+        Topic.TRANSACTION.value,
+        Topic.LOGIN.value,
+        Topic.CUSTOMER.value,
+        Topic.ACCOUNT.value,
+        Topic.FRAUD.value,
+        Topic.RISK.value,
+        Topic.IDENTITY.value,
+    )
 
     def __init__(
-        self, engine: Engine, writer: FeatureWriter, window: TransactionVelocity | None = None
+        self,
+        engine: Engine,
+        writer: FeatureWriter,
+        window: TransactionVelocity | None = None,
+        activity: CustomerActivity | None = None,
     ) -> None:
         self._engine = engine
         self._writer = writer
         self._window = window or TransactionVelocity()
+        self._activity = activity or CustomerActivity()
         self._pending: dict[str, VelocityRow] = {}
         self._last_pushed: dict[str, datetime] = {}
+        self._pending_rows: dict[tuple[str, str], FeatureRow] = {}
+        self._last_pushed_rows: dict[tuple[str, str], datetime] = {}
 
     @property
     def window(self) -> TransactionVelocity:
         return self._window
 
-    def warm(self, horizon: timedelta = timedelta(hours=25)) -> int:
+    @property
+    def activity(self) -> CustomerActivity:
+        return self._activity
+
+    def warm(self, horizon: timedelta = timedelta(days=31)) -> int:
         """Load the recent transactions already in the Customer 360 into the windows."""
         since = utcnow() - horizon
         with self._engine.connect() as conn:
@@ -66,6 +109,8 @@ class FeaturesHandler:
                     transaction_360.c.amount_minor,
                     transaction_360.c.currency,
                     transaction_360.c.event_id,
+                    transaction_360.c.channel,
+                    transaction_360.c.counterparty,
                 )
                 .join(
                     identity_record,
@@ -76,56 +121,100 @@ class FeaturesHandler:
                 .order_by(transaction_360.c.occurred_at)
             ).all()
         for r in rows:
-            self._window.observe(
-                r.gcid, r.occurred_at, from_minor_units(r.amount_minor, r.currency), r.event_id
+            amount = from_minor_units(r.amount_minor, r.currency)
+            self._window.observe(r.gcid, r.occurred_at, amount, r.event_id)
+            self._activity.observe_transaction(
+                r.gcid,
+                r.occurred_at,
+                float(amount),
+                r.event_id,
+                channel=r.channel,
+                counterparty=r.counterparty,
             )
         return len(rows)
 
     def handle(self, event: BrainEvent) -> None:
-        if isinstance(event, TransactionPosted):
-            self._transaction(event)
-        elif isinstance(event, GcidAssigned):
+        if isinstance(event, GcidAssigned):
             self._release(event)
         elif isinstance(event, GcidMerged):
             row = self._window.rekey(event.payload.merged, event.payload.survivor)
             if row is not None:
                 self._stage(row)
+            self._stage_rows(
+                self._activity.rekey(event.payload.merged, event.payload.survivor, event.occurred_at)
+            )
+        elif isinstance(
+            event,
+            TransactionPosted
+            | LoginAttempted
+            | CustomerChanged
+            | AccountChanged
+            | FraudAlertRaised
+            | RiskScoreUpdated,
+        ):
+            if isinstance(event, TransactionPosted) and event.payload.status != "posted":
+                return
+            self._customer_event(event)
 
     def flush(self) -> None:
-        if not self._pending:
-            return
-        rows = []
-        for row in sorted(self._pending.values(), key=lambda r: r.event_timestamp):
-            last = self._last_pushed.get(row.gcid)
-            if last is not None and row.event_timestamp <= last:
-                row = replace(row, event_timestamp=last + _REVISION)
-            rows.append(row)
-        self._writer.push(rows)
-        for row in rows:
-            self._last_pushed[row.gcid] = row.event_timestamp
-        self._pending.clear()
+        if self._pending:
+            rows = []
+            for row in sorted(self._pending.values(), key=lambda r: r.event_timestamp):
+                last = self._last_pushed.get(row.gcid)
+                if last is not None and row.event_timestamp <= last:
+                    row = replace(row, event_timestamp=last + _REVISION)
+                rows.append(row)
+            self._writer.push(rows)
+            for row in rows:
+                self._last_pushed[row.gcid] = row.event_timestamp
+            self._pending.clear()
+        if self._pending_rows:
+            feature_rows = []
+            for frow in sorted(self._pending_rows.values(), key=lambda r: r.event_timestamp):
+                key = (frow.view, frow.gcid)
+                last = self._last_pushed_rows.get(key)
+                if last is not None and frow.event_timestamp <= last:
+                    frow = replace(frow, event_timestamp=last + _REVISION)
+                feature_rows.append(frow)
+            self._writer.push_rows(feature_rows)
+            for frow in feature_rows:
+                self._last_pushed_rows[(frow.view, frow.gcid)] = frow.event_timestamp
+            self._pending_rows.clear()
         self._forget_expired()
 
     def _forget_expired(self) -> None:
         horizon = self._window.horizon
         if horizon is not None and len(self._last_pushed) > 10_000:
             self._last_pushed = {g: t for g, t in self._last_pushed.items() if t > horizon}
+        if horizon is not None and len(self._last_pushed_rows) > 100_000:
+            month = horizon - timedelta(days=31)
+            self._last_pushed_rows = {k: t for k, t in self._last_pushed_rows.items() if t > month}
 
     def _stage(self, row: VelocityRow) -> None:
         current = self._pending.get(row.gcid)
         if current is None or current.event_timestamp <= row.event_timestamp:
             self._pending[row.gcid] = row
 
-    def _transaction(self, event: TransactionPosted) -> None:
-        if event.payload.status != "posted":
-            return
+    def _stage_rows(self, rows: list[FeatureRow]) -> None:
+        for row in rows:
+            current = self._pending_rows.get((row.view, row.gcid))
+            if current is None or current.event_timestamp <= row.event_timestamp:
+                self._pending_rows[(row.view, row.gcid)] = row
+
+    @staticmethod
+    def _gcid(conn: Connection, source_system: str, source_key: str) -> str | None:
+        gcid: str | None = conn.execute(
+            select(identity_record.c.gcid).where(
+                identity_record.c.source_system == source_system,
+                identity_record.c.source_key == source_key,
+            )
+        ).scalar_one_or_none()
+        return gcid
+
+    def _customer_event(self, event: _Customer) -> None:
+        source_key = _source_customer(event)
         with self._engine.begin() as conn:
-            gcid = conn.execute(
-                select(identity_record.c.gcid).where(
-                    identity_record.c.source_system == event.source_system,
-                    identity_record.c.source_key == event.payload.customer_source_key,
-                )
-            ).scalar_one_or_none()
+            gcid = self._gcid(conn, event.source_system, source_key)
             if gcid is None:
                 exists = conn.execute(
                     select(unresolved_event.c.event_id).where(
@@ -139,8 +228,8 @@ class FeaturesHandler:
                             consumer=self.name,
                             event_id=event.event_id,
                             source_system=event.source_system,
-                            customer_source_key=event.payload.customer_source_key,
-                            topic=Topic.TRANSACTION.value,
+                            customer_source_key=source_key,
+                            topic=topic_of(event).value,
                             body=event.model_dump_json(),
                             parked_at=utcnow(),
                         )
@@ -148,25 +237,69 @@ class FeaturesHandler:
                 return
         self._observe(gcid, event)
 
-    def _observe(self, gcid: str, event: TransactionPosted) -> None:
-        self._window.observe(gcid, event.occurred_at, event.payload.amount, event.event_id)
-        latest = self._window.latest(gcid)
-        if latest is not None:
-            self._stage(latest)
+    def _observe(self, gcid: str, event: _Customer) -> None:
+        activity, at = self._activity, event.occurred_at
+        if isinstance(event, TransactionPosted):
+            p = event.payload
+            self._window.observe(gcid, at, p.amount, event.event_id)
+            latest = self._window.latest(gcid)
+            if latest is not None:
+                self._stage(latest)
+            rows = activity.observe_transaction(
+                gcid, at, float(p.amount), event.event_id, channel=p.channel, counterparty=p.counterparty
+            )
+        elif isinstance(event, LoginAttempted):
+            lp = event.payload
+            rows = activity.observe_login(
+                gcid, at, event.event_id, success=lp.success, device=lp.device_id, location=lp.location
+            )
+        elif isinstance(event, CustomerChanged):
+            rows = activity.observe_customer(
+                gcid, at, kyc_tier=event.payload.kyc_tier, segment=event.payload.segment
+            )
+        elif isinstance(event, AccountChanged):
+            ap = event.payload
+            rows = activity.observe_account(
+                gcid,
+                at,
+                account_key=f"{event.source_system}:{event.source_key}",
+                account_type=ap.account_type,
+                is_open=ap.status in ("active", "dormant") and not ap.deleted,
+                opened_on=ap.opened_on,
+            )
+        elif isinstance(event, FraudAlertRaised):
+            rows = activity.observe_alert(
+                gcid,
+                at,
+                alert_key=f"{event.source_system}:{event.source_key}",
+                is_open=event.payload.status == "open",
+            )
+        else:
+            rp = event.payload
+            rows = activity.observe_risk(gcid, at, score_type=rp.score_type, score=rp.score, rating=rp.rating)
+        self._stage_rows(rows)
 
     def _release(self, event: GcidAssigned) -> None:
         record = event.payload.record
         with self._engine.begin() as conn:
             rows = conn.execute(
-                select(unresolved_event.c.event_id, unresolved_event.c.body).where(
+                select(unresolved_event.c.event_id, unresolved_event.c.topic, unresolved_event.c.body).where(
                     unresolved_event.c.consumer == self.name,
                     unresolved_event.c.source_system == record.source_system,
                     unresolved_event.c.customer_source_key == record.source_key,
                 )
             ).all()
-            for row in rows:
-                parked = parse_event(Topic.TRANSACTION.value, row.body)
-                assert isinstance(parked, TransactionPosted)
+            for row in sorted(rows, key=lambda r: parse_event(r.topic, r.body).occurred_at):
+                parked = parse_event(row.topic, row.body)
+                assert isinstance(
+                    parked,
+                    TransactionPosted
+                    | LoginAttempted
+                    | CustomerChanged
+                    | AccountChanged
+                    | FraudAlertRaised
+                    | RiskScoreUpdated,
+                )
                 self._observe(event.payload.gcid, parked)
             if rows:
                 # the rows leave the table only once their effect is pushed: flush now, in this tx

@@ -30,15 +30,23 @@ from sqlalchemy.engine import Dialect
 
 __all__ = [
     "account_360",
+    "connector_raw",
+    "connector_state",
+    "channel_activity",
     "customer_360",
+    "customer_360_key",
     "customer_source_record",
     "decision_log",
+    "device",
+    "fraud_alert",
     "gcid",
     "identity_key",
     "identity_lineage",
     "identity_record",
     "metadata",
     "processed_event",
+    "risk_profile",
+    "risk_signal",
     "transaction_360",
     "unresolved_event",
 ]
@@ -152,6 +160,15 @@ customer_360 = Table(
     Column("attribute_sources", Json, nullable=False),
     Column("source_records", Json, nullable=False),
     Column("updated_at", Ts, nullable=False),
+    # issue 5 (migration 0003_customer360): names, all ids/addresses, policy version
+    Column("first_name", String(128), nullable=True),
+    Column("middle_name", String(128), nullable=True),
+    Column("last_name", String(128), nullable=True),
+    Column("gender", String(1), nullable=True),
+    Column("kra_pin", String(16), nullable=True),
+    Column("national_ids", Json, nullable=True),
+    Column("addresses", Json, nullable=True),
+    Column("policy_version", String(32), nullable=True),
 )
 
 account_360 = Table(
@@ -191,6 +208,11 @@ transaction_360 = Table(
     Column("location", String(128), nullable=True),
     Column("occurred_at", Ts, nullable=False),
     Index(None, "source_system", "customer_source_key", "occurred_at"),
+    # issue 5 (migration 0003_customer360): order-safe status changes, more normalised fields
+    Column("source_updated_at", Ts, nullable=True),
+    Column("counterparty_type", String(16), nullable=True),
+    Column("ip_address", String(64), nullable=True),
+    Column("card_last4", String(4), nullable=True),
 )
 
 # --- processors' bookkeeping ----------------------------------------------------------------------
@@ -237,4 +259,125 @@ decision_log = Table(
     Column("decided_at", Ts, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("record_hash", String(64), nullable=False),
+)
+
+# --- Customer 360, issue 5 (migration 0003_customer360) --------------------------------------------
+# Inputs are kept per source record (like accounts and transactions) and reach a GCID through
+# ``identity_record``, so merges and splits move them without a rewrite; ``customer_360_key`` and
+# ``risk_profile`` are per GCID and recomputed when a GCID's membership or inputs change.
+
+customer_360_key = Table(
+    "customer_360_key",
+    metadata,
+    Column("key_type", String(16), primary_key=True),
+    Column("key_value", String(256), primary_key=True),
+    Column("gcid", String(40), primary_key=True),
+    Index(None, "gcid"),
+)
+
+risk_signal = Table(
+    "risk_signal",
+    metadata,
+    Column("source_system", String(64), primary_key=True),
+    Column("customer_source_key", String(256), primary_key=True),
+    Column("score_type", String(16), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("rating", String(16), nullable=True),
+    Column("model", String(128), nullable=True),
+    Column("source_updated_at", Ts, nullable=False),
+    Column("last_event_id", String(64), nullable=False),
+)
+
+fraud_alert = Table(
+    "fraud_alert",
+    metadata,
+    Column("source_system", String(64), primary_key=True),
+    Column("alert_key", String(256), primary_key=True),
+    Column("customer_source_key", String(256), nullable=False),
+    Column("alert_type", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("score", Float, nullable=True),
+    Column("transaction_source_key", String(256), nullable=True),
+    Column("raised_at", Ts, nullable=False),
+    Column("source_updated_at", Ts, nullable=False),
+    Column("last_event_id", String(64), nullable=False),
+    Index(None, "source_system", "customer_source_key"),
+)
+
+risk_profile = Table(
+    "risk_profile",
+    metadata,
+    Column("gcid", String(40), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("components", Json, nullable=False),
+    Column("open_alerts", Integer, nullable=False),
+    Column("policy_version", String(32), nullable=False),
+    Column("as_of", Ts, nullable=False),
+)
+
+device = Table(
+    "device",
+    metadata,
+    Column("source_system", String(64), primary_key=True),
+    Column("customer_source_key", String(256), primary_key=True),
+    Column("device_id", String(128), primary_key=True),
+    Column("first_seen", Ts, nullable=False),
+    Column("last_seen", Ts, nullable=False),
+    Column("last_channel", String(16), nullable=True),
+    Column("last_ip", String(64), nullable=True),
+    Column("last_location", String(128), nullable=True),
+    Column("logins", Integer, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("transactions", Integer, nullable=False),
+    Column("last_event_id", String(64), nullable=False),
+    Index(None, "device_id"),
+)
+
+channel_activity = Table(
+    "channel_activity",
+    metadata,
+    Column("source_system", String(64), primary_key=True),
+    Column("customer_source_key", String(256), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("logins", Integer, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("sessions", Integer, nullable=False),
+    Column("transactions", Integer, nullable=False),
+    Column("first_seen", Ts, nullable=False),
+    Column("last_seen", Ts, nullable=False),
+    Column("last_login_at", Ts, nullable=True),
+)
+
+# --- connectors (issue 3, migration 0004_connectors) ----------------------------------------------
+# Each connector's committed source position and counters, and the raw records it captured
+# (staging): every canonical event's (source_table, source_key, position) points at one row here.
+
+connector_state = Table(
+    "connector_state",
+    metadata,
+    Column("connector", String(128), primary_key=True),
+    Column("mode", String(32), nullable=False),
+    Column("position", Text, nullable=True),
+    Column("rows_read", BigInteger, nullable=False, default=0),
+    Column("events_produced", BigInteger, nullable=False, default=0),
+    Column("errors", BigInteger, nullable=False, default=0),
+    Column("lag_s", Float, nullable=True),
+    Column("last_success_at", Ts, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("updated_at", Ts, nullable=False),
+)
+
+connector_raw = Table(
+    "connector_raw",
+    metadata,
+    Column("connector", String(128), primary_key=True),
+    Column("source_table", String(128), primary_key=True),
+    Column("source_key", String(256), primary_key=True),
+    Column("position", String(128), primary_key=True),
+    Column("op", String(8), nullable=False),
+    Column("raw", Json, nullable=False),
+    Column("event_id", String(64), nullable=True),
+    Column("captured_at", Ts, nullable=False),
 )

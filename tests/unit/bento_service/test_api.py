@@ -38,9 +38,7 @@ def test_decision_is_answered_logged_and_published(api):
     assert body["outcome"] == "APPROVE" and body["reasons"][0]["code"] == "OK"
     assert body["features"]["txn_count_24h"] == 4
     stored = api.client.get(f"/v1/decisions/{body['decision_id']}", headers=api.token("decision:read")).json()
-    assert (
-        stored["record_hash"] == "" and stored["outcome"] == "APPROVE"
-    )  # the record holds the pre-hash answer
+    assert stored == body  # the log returns exactly what was answered, hash included
     [event] = api.bus.records("decision.events")
     assert json.loads(event.value)["payload"]["record_hash"] == body["record_hash"]
     assert verify_chain(api.engine).ok
@@ -102,3 +100,23 @@ def test_unknown_gcid_given_by_the_caller_is_404(api):
         api, {"gcid": "GCNOTAREALGCID0000", **{k: v for k, v in REQUEST.items() if "source" not in k}}
     )
     assert response.status_code == 404
+
+
+def test_login_and_credit_decisions(api):
+    headers = api.token("decision:write")
+    who = {"source_system": "v5", "customer_source_key": "C1"}
+    known = api.client.post(
+        "/v1/decisions/login", json={**who, "channel": "mobile", "device_id": "dev-1"}, headers=headers
+    )
+    assert known.status_code == 200 and known.json()["outcome"] == "ALLOW"
+    new = api.client.post(
+        "/v1/decisions/login", json={**who, "channel": "mobile", "device_id": "dev-9"}, headers=headers
+    )
+    assert new.json()["outcome"] == "STEP_UP" and new.json()["reasons"][0]["code"] == "LOGIN_NEW_DEVICE"
+    loan = {**who, "product": "mobile_loan", "amount": "5000.00", "currency": "KES"}
+    credit = api.client.post("/v1/decisions/credit", json=loan, headers=headers).json()
+    assert credit["decision_type"] == "credit"
+    # the test customer has no KYC tier: no automatic credit
+    assert credit["outcome"] == "DECLINE" and credit["reasons"][0]["code"] == "CREDIT_KYC_INCOMPLETE"
+    bad = api.client.post("/v1/decisions/credit", json={**loan, "product": "yacht"}, headers=headers)
+    assert bad.status_code == 422

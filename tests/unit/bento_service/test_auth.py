@@ -153,6 +153,8 @@ def test_known_scopes() -> None:
         "identity:read",
         "identity:write",
         "pii:read",
+        "transaction:read",
+        "risk:read",
         "admin",
     }
 

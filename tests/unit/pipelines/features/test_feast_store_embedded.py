@@ -69,7 +69,16 @@ def test_apply_registers_the_repo_under_the_run_dir(
 
     assert store.project == "wekeza_brain"
     assert {e.name for e in feast.list_entities()} >= {"customer", "account", "device"}
-    assert [fv.name for fv in feast.list_feature_views()] == ["transaction_velocity"]
+    assert sorted(fv.name for fv in feast.list_feature_views()) == [
+        "counterparty_novelty",
+        "customer_profile",
+        "customer_risk",
+        "login_device",
+        "transaction_velocity",
+        "transaction_windows",
+    ]
+    assert [v.name for v in feast.list_on_demand_feature_views()] == ["transaction_request"]
+    assert {s.name for s in feast.list_feature_services()} == {"customer_profile_v1", "fraud_v1", "credit_v1"}
     assert feast.get_feature_service("customer_profile_v1").feature_view_projections[0].name == (
         "transaction_velocity"
     )
@@ -189,7 +198,10 @@ def test_the_cli_scans_exactly_the_objects_the_adapter_applies(
         | names(list(contents.data_sources))
         | names(list(contents.feature_views))
         | names(list(contents.feature_services))
+        | names(list(contents.on_demand_feature_views))
     )
     assert scanned == applied
-    assert len(contents.feature_views) == 1  # no duplicate from a second import path
-    assert len(contents.data_sources) == 2
+    # no duplicate from a second import path
+    assert len(contents.feature_views) == 6
+    assert len(contents.on_demand_feature_views) == 1
+    assert len(contents.data_sources) == 2 * 6 + 1  # 6 push + 6 file sources + 1 request source

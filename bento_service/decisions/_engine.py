@@ -1,0 +1,413 @@
+"""The decision engine: one code path for transaction, login and credit decisions.
+
+resolve GCID → profile → online features → model score → active rules (+ shadow rules and a
+challenger model, logged but never answering) → durable, hash-chained log record → answer →
+``decision.events``. Every dependency call runs against the request's latency budget; a dependency
+that fails or is late is replaced by the declared fallback (cached profile, null features, no
+score), the decision says ``degraded`` with its causes, and the log record is never lost: if the
+log cannot take it in time it is spooled to disk and drained into the log later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+
+from bento_service.decision_log import DecisionLog
+from bento_service.decisions._lookups import LruCache, Profile, read_gcid, read_profile
+from bento_service.decisions._ports import Score, Scorer
+from bento_service.decisions._spool import DecisionSpool
+from bento_service.errors import NotFound, ServiceError
+from bento_service.metrics import DECISION_LATENCY, DECISION_OUTCOMES, DECISIONS_DEGRADED
+from bento_service.schemas import (
+    DecisionRequest,
+    DecisionResponse,
+    FeatureValues,
+    LoginDecisionRequest,
+    Reason,
+    TransactionDecisionRequest,
+)
+from identity.errors import UnknownGcid
+from models.decisioning import REASON_TEXT, DecisionType, PolicyResult, RuleSet, evaluate
+from pipelines.events import DecisionMade, DecisionPayload, Topic, make_event_id
+from pipelines.features import FeatureReader, OnlineFeatures
+from pipelines.transport import EventPublisher
+
+__all__ = ["DecisionEngine", "IdempotencyConflict", "build_context", "decision_type_of"]
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_SCORE_FIELD = {DecisionType.TRANSACTION: "fraud", DecisionType.LOGIN: "fraud", DecisionType.CREDIT: "credit"}
+
+
+class IdempotencyConflict(ServiceError):
+    status = 409
+    code = "idempotency-key-reused"
+    title = "Idempotency key reused with a different request"
+
+
+class _Late(Exception):
+    pass
+
+
+@dataclass
+class _Gathered:
+    gcid: str | None = None
+    profile: Profile | None = None
+    features: OnlineFeatures | None = None
+    score: Score | None = None
+    challenger: Score | None = None
+    causes: list[str] = field(default_factory=list)
+
+
+def decision_type_of(request: DecisionRequest) -> DecisionType:
+    if isinstance(request, TransactionDecisionRequest):
+        return DecisionType.TRANSACTION
+    if isinstance(request, LoginDecisionRequest):
+        return DecisionType.LOGIN
+    return DecisionType.CREDIT
+
+
+class DecisionEngine:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        features: FeatureReader,
+        decision_log: DecisionLog,
+        publisher: EventPublisher,
+        spool: DecisionSpool,
+        rule_sets: Mapping[DecisionType, RuleSet],
+        shadow_rule_sets: Mapping[DecisionType, RuleSet] | None = None,
+        scorers: Mapping[DecisionType, Scorer] | None = None,
+        challengers: Mapping[DecisionType, Scorer] | None = None,
+        budget_ms: float = 50.0,
+    ) -> None:
+        self._db = engine
+        self._features = features
+        self._log = decision_log
+        self._publisher = publisher
+        self._spool = spool
+        self.rule_sets = dict(rule_sets)
+        self.shadow_rule_sets = dict(shadow_rule_sets or {})
+        self._scorers = dict(scorers or {})
+        self._challengers = dict(challengers or {})
+        self._budget_s = budget_ms / 1000
+        self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="decision-io")
+        self._gcids: LruCache[tuple[str, str], str] = LruCache(100_000)
+        self._profiles: LruCache[str, Profile] = LruCache(100_000)
+        self._answers: LruCache[str, tuple[str, DecisionResponse]] = LruCache(10_000)
+        self._drain_lock = threading.Lock()
+
+    # -- public -----------------------------------------------------------------------------------
+
+    def decide(self, request: DecisionRequest, idempotency_key: str | None) -> DecisionResponse:
+        started = time.perf_counter()
+        deadline = started + self._budget_s
+        kind = decision_type_of(request)
+        digest = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+        if idempotency_key is not None:
+            previous = self._previous_answer(idempotency_key, digest)
+            if previous is not None:
+                return previous
+
+        got = self._gather(kind, request, deadline)
+        context = self._context(request, got)
+        active = evaluate(self.rule_sets[kind], context)
+        shadow = self._shadow(kind, context)
+        response, record = self._response(kind, request, got, active, shadow, digest, started)
+        response = self._write(kind, response, record, idempotency_key, deadline)
+        if idempotency_key is not None:
+            self._answers.put(idempotency_key, (digest, response))
+        self._publish(kind, response, request)
+        DECISION_LATENCY.labels(kind.value).observe(time.perf_counter() - started)
+        DECISION_OUTCOMES.labels(kind.value, response.outcome).inc()
+        for cause in response.degraded_causes:
+            DECISIONS_DEGRADED.labels(kind.value, cause).inc()
+        return response
+
+    def drain_spool(self) -> int:
+        with self._drain_lock:
+            return self._spool.drain(self._log)
+
+    def stored(self, decision_id: str) -> DecisionResponse:
+        stored = self._log.get(decision_id)
+        if stored is None:
+            raise NotFound(f"no decision {decision_id}")
+        return DecisionResponse.model_validate(stored.record["response"]).model_copy(
+            update={"record_hash": stored.record_hash}
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- steps ------------------------------------------------------------------------------------
+
+    def _call(self, fn: Callable[[], T], deadline: float) -> T:
+        future = self._pool.submit(fn)
+        try:
+            return future.result(timeout=max(deadline - time.perf_counter(), 0.001))
+        except FutureTimeout:
+            raise _Late from None
+
+    def _previous_answer(self, key: str, digest: str) -> DecisionResponse | None:
+        cached = self._answers.get(key)
+        if cached is None:
+            try:
+                stored = self._log.find_by_idempotency_key(key)
+            except Exception:  # the log is unavailable: the in-memory answers are all we have
+                stored = None
+            if stored is None:
+                return None
+            cached = (
+                stored.record["request_digest"],
+                DecisionResponse.model_validate(stored.record["response"]).model_copy(
+                    update={"record_hash": stored.record_hash}
+                ),
+            )
+        if cached[0] != digest:
+            raise IdempotencyConflict(f"Idempotency-Key {key!r} was used for another request")
+        return cached[1]
+
+    def _gather(self, kind: DecisionType, request: DecisionRequest, deadline: float) -> _Gathered:
+        got = _Gathered()
+        ref = (request.source_system, request.customer_source_key) if request.gcid is None else None
+
+        def lookup() -> tuple[str | None, Profile | None]:
+            with self._db.connect() as conn:
+                gcid = read_gcid(conn, request.gcid, request.source_system, request.customer_source_key)
+                return gcid, (read_profile(conn, gcid) if gcid else None)
+
+        try:
+            got.gcid, got.profile = self._call(lookup, deadline)
+            if got.gcid is not None:
+                if ref is not None:
+                    self._gcids.put((str(ref[0]), str(ref[1])), got.gcid)
+                if got.profile is not None:
+                    self._profiles.put(got.gcid, got.profile)
+        except UnknownGcid as exc:
+            raise NotFound(exc.detail) from None
+        except Exception as exc:
+            got.causes.append("database")
+            log.warning("decision without the database: %s", exc or "late")
+            got.gcid = request.gcid if ref is None else self._gcids.get((str(ref[0]), str(ref[1])))
+            got.profile = self._profiles.get(got.gcid) if got.gcid else None
+
+        if got.gcid is not None:
+            gcid = got.gcid
+            try:
+                got.features = self._call(lambda: self._features.online_features(gcid), deadline)
+            except Exception as exc:
+                got.causes.append("features")
+                log.warning("decision without features for %s: %s", gcid, exc or "late")
+
+        feature_values = _feature_context(got.features)
+        scorer, challenger = self._scorers.get(kind), self._challengers.get(kind)
+        if scorer is not None:
+            try:
+                got.score = self._call(lambda: scorer.score(feature_values), deadline)
+            except Exception as exc:
+                got.causes.append("model")
+                log.warning("decision without the model: %s", exc or "late")
+        if challenger is not None:
+            try:
+                got.challenger = self._call(lambda: challenger.score(feature_values), deadline)
+            except Exception as exc:  # the challenger never affects the answer
+                log.warning("challenger model failed: %s", exc or "late")
+        return got
+
+    def _context(self, request: DecisionRequest, got: _Gathered) -> dict[str, Any]:
+        return build_context(request, got.gcid, got.profile, got.features, got.score, bool(got.causes))
+
+    def _shadow(self, kind: DecisionType, context: Mapping[str, Any]) -> PolicyResult | None:
+        shadow = self.shadow_rule_sets.get(kind)
+        return evaluate(shadow, context) if shadow is not None else None
+
+    def _response(
+        self,
+        kind: DecisionType,
+        request: DecisionRequest,
+        got: _Gathered,
+        active: PolicyResult,
+        shadow: PolicyResult | None,
+        digest: str,
+        started: float,
+    ) -> tuple[DecisionResponse, dict[str, Any]]:
+        features = got.features
+        scores = {_SCORE_FIELD[kind]: got.score.value} if got.score else {}
+        response = DecisionResponse(
+            decision_id=str(uuid.uuid4()),
+            decision_type=kind.value,
+            outcome=active.outcome,
+            gcid=got.gcid,
+            reasons=[Reason(code=c, text=REASON_TEXT[c]) for c in active.reason_codes],
+            fired_rules=list(active.fired_rules),
+            scores=scores,
+            rule_set_version=active.rule_set_version,
+            model_version=got.score.model_version if got.score else None,
+            limit=active.limit,
+            degraded=bool(got.causes),
+            degraded_causes=list(got.causes),
+            features=FeatureValues(
+                txn_count_24h=features.txn_count_24h if features else None,
+                txn_amount_sum_24h=features.txn_amount_sum_24h if features else None,
+                as_of=features.event_timestamp if features else None,
+            ),
+            decided_at=datetime.now(UTC),
+            latency_ms=round((time.perf_counter() - started) * 1000, 3),
+            record_hash="",
+        )
+        record: dict[str, Any] = {
+            "request": request.model_dump(mode="json"),
+            "request_digest": digest,
+            "inputs": {
+                "profile": _profile_json(got.profile),
+                "features": _feature_context(features),
+                "features_as_of": features.event_timestamp.isoformat()
+                if features and features.event_timestamp
+                else None,
+                "scores": scores,
+            },
+            "shadow": _policy_json(shadow),
+            "challenger": {"value": got.challenger.value, "model_version": got.challenger.model_version}
+            if got.challenger
+            else None,
+            "response": response.model_dump(mode="json"),
+        }
+        return response, record
+
+    def _write(
+        self,
+        kind: DecisionType,
+        response: DecisionResponse,
+        record: dict[str, Any],
+        idempotency_key: str | None,
+        deadline: float,
+    ) -> DecisionResponse:
+        entry: dict[str, Any] = {
+            "decision_id": response.decision_id,
+            "decision_type": kind.value,
+            "gcid": response.gcid,
+            "outcome": response.outcome,
+            "reason_codes": [r.code for r in response.reasons],
+            "rule_set_version": response.rule_set_version,
+            "model_version": response.model_version,
+            "score": next(iter(response.scores.values()), None),
+            "degraded": response.degraded,
+            "latency_ms": response.latency_ms,
+            "decided_at": response.decided_at,
+            "idempotency_key": idempotency_key,
+        }
+        # the log gets at least a short window even when the reads used up the budget
+        log_deadline = max(deadline, time.perf_counter() + self._budget_s / 2)
+        try:
+            stored = self._call(lambda: self._log.append(record, **entry), log_deadline)
+        except Exception as exc:
+            log.warning(
+                "decision %s spooled: the log is unavailable (%s)", response.decision_id, exc or "late"
+            )
+            self._spool.put({**entry, "decided_at": response.decided_at.isoformat(), "record": record})
+            causes = [*response.degraded_causes, "decision_log"]
+            return response.model_copy(
+                update={"logged": "spool", "degraded": True, "degraded_causes": causes}
+            )
+        return response.model_copy(update={"record_hash": stored.record_hash})
+
+    def _publish(self, kind: DecisionType, response: DecisionResponse, request: DecisionRequest) -> None:
+        event = DecisionMade(
+            event_id=make_event_id("brain.decision", "decision_log", response.decision_id, "1"),
+            source_system="brain.decision",
+            source_table="decision_log",
+            source_key=response.decision_id,
+            occurred_at=response.decided_at,
+            payload=DecisionPayload(
+                decision_id=response.decision_id,
+                decision_type=kind.value,
+                gcid=response.gcid,
+                outcome=response.outcome,
+                reason_codes=tuple(r.code for r in response.reasons),
+                rule_set_version=response.rule_set_version,
+                model_version=response.model_version,
+                score=next(iter(response.scores.values()), None),
+                amount=getattr(request, "amount", None),
+                currency=getattr(request, "currency", None),
+                degraded=response.degraded,
+                latency_ms=response.latency_ms,
+                decided_at=response.decided_at,
+                record_hash=response.record_hash,
+            ),
+        )
+        try:
+            self._publisher.publish(Topic.DECISION.value, event.model_dump_json().encode(), key=response.gcid)
+        except Exception as exc:  # the log is the record; the event can be re-published from it
+            log.error("decision %s logged but not published: %s", response.decision_id, exc)
+
+
+def build_context(
+    request: DecisionRequest,
+    gcid: str | None,
+    profile: Profile | None,
+    features: OnlineFeatures | None,
+    score: Score | None,
+    degraded: bool,
+) -> dict[str, Any]:
+    """The flat context rules read (``features.txn_count_24h`` …): one builder for serving and backtests."""
+    ctx: dict[str, Any] = {
+        k: v
+        for k, v in request.model_dump().items()
+        if k not in {"gcid", "source_system", "customer_source_key"}
+    }
+    ctx["gcid"] = gcid
+    ctx["customer.sanctioned"] = profile.sanctioned if profile else None
+    ctx["customer.pep"] = profile.pep if profile else None
+    ctx["customer.kyc_tier"] = profile.kyc_tier if profile else None
+    ctx["customer.segment"] = profile.segment if profile else None
+    device_id = getattr(request, "device_id", None)
+    ctx["device.known"] = (device_id in profile.known_devices) if (profile and device_id) else None
+    for name, value in _feature_context(features).items():
+        ctx[f"features.{name}"] = value
+    ctx[f"score.{_SCORE_FIELD[decision_type_of(request)]}"] = score.value if score else None
+    ctx["degraded"] = degraded
+    return ctx
+
+
+def _feature_context(features: OnlineFeatures | None) -> dict[str, float | int | str | None]:
+    if features is None:
+        return {"txn_count_24h": None, "txn_amount_sum_24h": None}
+    return {"txn_count_24h": features.txn_count_24h, "txn_amount_sum_24h": features.txn_amount_sum_24h}
+
+
+def _profile_json(profile: Profile | None) -> dict[str, Any] | None:
+    if profile is None:
+        return None
+    return {
+        "sanctioned": profile.sanctioned,
+        "pep": profile.pep,
+        "kyc_tier": profile.kyc_tier,
+        "segment": profile.segment,
+        "known_devices": sorted(profile.known_devices),
+    }
+
+
+def _policy_json(result: PolicyResult | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {
+        "outcome": result.outcome,
+        "reason_codes": list(result.reason_codes),
+        "fired_rules": list(result.fired_rules),
+        "rule_set_version": result.rule_set_version,
+        "limit": result.limit,
+    }
