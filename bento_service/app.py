@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from bento_service.problems import install_problem_handlers
-from bento_service.routes import customers, decisions
+from bento_service.routes import customer_activity, customers, decisions
 
 __all__ = ["build_app"]
 
@@ -16,5 +16,6 @@ def build_app() -> FastAPI:
     )
     install_problem_handlers(app)
     app.include_router(customers.router)
+    app.include_router(customer_activity.router)
     app.include_router(decisions.router)
     return app

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from bento_service.auth import DevTokenIssuer, TokenVerifier
 from bento_service.decision_log import DecisionLog
-from bento_service.decisions import DecisionEngine, DecisionSpool, Scorer
+from bento_service.decisions import DecisionEngine, DecisionRelay, DecisionSpool, Scorer
 from bento_service.deps import ServiceDeps, install
 from bento_service.settings import ServiceSettings, get_service_settings
 from models.decisioning import DecisionType, RuleSet, bundled_rule_set, load_rule_set
@@ -53,10 +53,16 @@ def _publisher(settings: ServiceSettings) -> EventPublisher:
     if settings.embedded:
         # embedded: decision.events stays inside this process; the decision_log table is the record
         return InProcessBus().publisher()
-    from pipelines.transport._kafka import KafkaEventPublisher
+    from pipelines.transport._kafka import KafkaEventPublisher, ReconnectingPublisher
 
-    return KafkaEventPublisher(
-        settings.kafka_bootstrap, f"{settings.kafka_client_id}-api", settings.topic_prefix
+    # never block a decision on Kafka: a short metadata wait, reconnection attempts between requests
+    return ReconnectingPublisher(
+        lambda: KafkaEventPublisher(
+            settings.kafka_bootstrap,
+            f"{settings.kafka_client_id}-api",
+            settings.topic_prefix,
+            max_block_ms=200,
+        )
     )
 
 
@@ -86,7 +92,6 @@ def bootstrap(
         engine=engine,
         features=features,
         decision_log=DecisionLog(engine),
-        publisher=publisher or _publisher(settings),
         spool=DecisionSpool(settings.decision_spool),
         rule_sets=active,
         shadow_rule_sets=_rule_sets(settings.shadow_rule_sets),
@@ -94,12 +99,14 @@ def bootstrap(
         challengers=challengers,
         budget_ms=settings.decision_budget_ms,
     )
+    decisions.warm_up()
     deps = ServiceDeps(
         settings=settings,
         engine=engine,
         verifier=verifier or token_verifier(settings),
         features=features,
         decisions=decisions,
+        relay=DecisionRelay(engine, publisher or _publisher(settings)),
     )
     log.info("API bootstrapped: profile=%s db=%s", settings.profile.value, engine.url.render_as_string())
     return install(deps)

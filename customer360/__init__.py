@@ -33,7 +33,15 @@ from customer360._queries import (
     survivor_of,
 )
 from customer360._rebuild import PROJECTION_TABLES, clear_projection, projection_snapshot
-from customer360._risk import DEFAULT_RISK_POLICY, AlertInput, RiskInputs, RiskPolicy, RiskScore, SignalInput, score_risk
+from customer360._risk import (
+    DEFAULT_RISK_POLICY,
+    AlertInput,
+    RiskInputs,
+    RiskPolicy,
+    RiskScore,
+    SignalInput,
+    score_risk,
+)
 from customer360._risk_store import refresh_risk, risk_inputs
 from customer360._survivorship import (
     DEFAULT_POLICY,

@@ -141,9 +141,9 @@ def upsert_transaction(conn: Connection, event: TransactionPosted) -> bool:
         "source_updated_at": event.occurred_at,
     }
     held = conn.execute(
-        select(transaction_360.c.event_id, transaction_360.c.occurred_at, transaction_360.c.source_updated_at).where(
-            key
-        )
+        select(
+            transaction_360.c.event_id, transaction_360.c.occurred_at, transaction_360.c.source_updated_at
+        ).where(key)
     ).first()
     if held is None:
         conn.execute(
@@ -154,30 +154,41 @@ def upsert_transaction(conn: Connection, event: TransactionPosted) -> bool:
                 **values,
             )
         )
-        _observe_channel(conn, event.source_system, p.customer_source_key, p.channel, event.occurred_at, txn=1)
-        if p.device_id:
-            _observe_device(
-                conn,
-                event.source_system,
-                p.customer_source_key,
-                p.device_id,
-                event.occurred_at,
-                event.event_id,
-                channel=p.channel,
-                ip=p.ip_address,
-                location=p.location,
-                transactions=1,
-            )
+        _observe_activity(conn, event, count=1)
         return True
     if held.event_id == event.event_id:
         return False
+    # every change of the transaction is seen activity (times), but it is counted once
+    _observe_activity(conn, event, count=0)
     first = min(held.occurred_at, event.occurred_at)
-    if not newer(event.occurred_at, event.event_id, held.source_updated_at or held.occurred_at, held.event_id):
+    if not newer(
+        event.occurred_at, event.event_id, held.source_updated_at or held.occurred_at, held.event_id
+    ):
         if first != held.occurred_at:
             conn.execute(update(transaction_360).where(key).values(occurred_at=first))
         return False
     conn.execute(update(transaction_360).where(key).values(occurred_at=first, **values))
     return True
+
+
+def _observe_activity(conn: Connection, event: TransactionPosted, count: int) -> None:
+    p = event.payload
+    _observe_channel(
+        conn, event.source_system, p.customer_source_key, p.channel, event.occurred_at, txn=count
+    )
+    if p.device_id:
+        _observe_device(
+            conn,
+            event.source_system,
+            p.customer_source_key,
+            p.device_id,
+            event.occurred_at,
+            event.event_id,
+            channel=p.channel,
+            ip=p.ip_address,
+            location=p.location,
+            transactions=count,
+        )
 
 
 def _observe_channel(
@@ -339,7 +350,10 @@ def record_fraud_alert(conn: Connection, event: FraudAlertRaised) -> bool:
     if not changed and raised is not None and event.occurred_at < raised:
         conn.execute(
             update(fraud_alert)
-            .where(fraud_alert.c.source_system == event.source_system, fraud_alert.c.alert_key == event.source_key)
+            .where(
+                fraud_alert.c.source_system == event.source_system,
+                fraud_alert.c.alert_key == event.source_key,
+            )
             .values(raised_at=event.occurred_at)
         )
     return changed
@@ -350,7 +364,11 @@ def record_risk_score(conn: Connection, event: RiskScoreUpdated) -> bool:
     return _upsert_newest(
         conn,
         risk_signal,
-        {"source_system": event.source_system, "customer_source_key": p.customer_source_key, "score_type": p.score_type},
+        {
+            "source_system": event.source_system,
+            "customer_source_key": p.customer_source_key,
+            "score_type": p.score_type,
+        },
         {"score": p.score, "rating": p.rating, "model": p.model},
         event.occurred_at,
         event.event_id,

@@ -106,6 +106,10 @@ def get_accounts(conn: Connection, gcid: str, refs: list[tuple[str, str]] | None
     return [_account(r) for r in rows]
 
 
+def _in_minor_units(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(Decimal(10) ** -MINOR_UNITS.get(currency, 2))
+
+
 def account_summary(accounts: list[AccountView]) -> AccountSummary:
     balances: dict[str, tuple[Decimal, Decimal]] = {}
     for a in accounts:
@@ -117,7 +121,12 @@ def account_summary(accounts: list[AccountView]) -> AccountSummary:
         count=len(accounts),
         by_status=dict(sorted(Counter(a.status for a in accounts).items())),
         by_source=dict(sorted(Counter(a.source_system for a in accounts).items())),
-        balances=[CurrencyBalance(currency=c, balance=b, available_balance=v) for c, (b, v) in sorted(balances.items())],
+        balances=[
+            CurrencyBalance(
+                currency=c, balance=_in_minor_units(b, c), available_balance=_in_minor_units(v, c)
+            )
+            for c, (b, v) in sorted(balances.items())
+        ],
         last_change_at=max((a.updated_at for a in accounts), default=None),
     )
 
@@ -182,7 +191,9 @@ def _minor(amount: Decimal, currency: str | None) -> int:
     return int((amount * (Decimal(10) ** digits)).to_integral_value())
 
 
-def get_transactions(conn: Connection, gcid: str, q: TransactionQuery = TransactionQuery()) -> TransactionPage:
+def get_transactions(
+    conn: Connection, gcid: str, q: TransactionQuery = TransactionQuery()
+) -> TransactionPage:
     """Newest first, keyset-paginated on ``(occurred_at, source_system, transaction_key)``."""
     refs = member_refs(conn, gcid)
     if not refs:
@@ -210,7 +221,10 @@ def get_transactions(conn: Connection, gcid: str, q: TransactionQuery = Transact
         where.append(
             or_(
                 t.occurred_at < at,
-                and_(t.occurred_at == at, or_(t.source_system < system, and_(t.source_system == system, t.transaction_key < key))),
+                and_(
+                    t.occurred_at == at,
+                    or_(t.source_system < system, and_(t.source_system == system, t.transaction_key < key)),
+                ),
             )
         )
     rows = conn.execute(
@@ -304,7 +318,9 @@ def get_devices(conn: Connection, gcid: str) -> list[DeviceView]:
     if not refs:
         return []
     rows = conn.execute(
-        select(device).where(_refs_clause(device, refs)).order_by(device.c.last_seen.desc(), device.c.device_id)
+        select(device)
+        .where(_refs_clause(device, refs))
+        .order_by(device.c.last_seen.desc(), device.c.device_id)
     ).all()
     ids = sorted({r.device_id for r in rows})
     shared: dict[str, int] = {}
@@ -338,7 +354,9 @@ def get_devices(conn: Connection, gcid: str) -> list[DeviceView]:
     ]
 
 
-def get_channel_activity(conn: Connection, gcid: str, refs: list[tuple[str, str]] | None = None) -> list[ChannelActivityView]:
+def get_channel_activity(
+    conn: Connection, gcid: str, refs: list[tuple[str, str]] | None = None
+) -> list[ChannelActivityView]:
     """Logins, sessions and transactions per channel, summed over the GCID's records."""
     refs = member_refs(conn, gcid) if refs is None else refs
     if not refs:
@@ -384,7 +402,8 @@ def find_customers(conn: Connection, key_type: LookupKey, value: str, limit: int
         .limit(limit)
     ).all()
     return [
-        CustomerMatch(gcid=r.gcid, full_name=r.full_name, matched_on=key_type, source_records=list(r.source_records))
+        CustomerMatch(
+            gcid=r.gcid, full_name=r.full_name, matched_on=key_type, source_records=list(r.source_records)
+        )
         for r in rows
     ]
-

@@ -17,7 +17,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["DEFAULT_RISK_POLICY", "AlertInput", "RiskInputs", "RiskPolicy", "RiskScore", "SignalInput", "score_risk"]
+__all__ = [
+    "DEFAULT_RISK_POLICY",
+    "AlertInput",
+    "RiskInputs",
+    "RiskPolicy",
+    "RiskScore",
+    "SignalInput",
+    "score_risk",
+]
 
 
 def _freeze(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
@@ -136,4 +144,6 @@ def score_risk(inputs: RiskInputs, policy: RiskPolicy = DEFAULT_RISK_POLICY) -> 
     score = round(sum(weights[n] * float(str(c["value"])) for n, c in components.items()) / total, 2)
     for name, component in components.items():
         component["weight"] = weights[name]
-    return RiskScore(score, policy.level(score), components, len(live), max(times, default=None), policy.version)
+    return RiskScore(
+        score, policy.level(score), components, len(live), max(times, default=None), policy.version
+    )

@@ -13,7 +13,9 @@ __all__ = ["member_refs", "refresh_risk", "risk_inputs"]
 def member_refs(conn: Connection, gcid: str) -> list[tuple[str, str]]:
     """The source records ``(source_system, source_key)`` that resolve to ``gcid`` now."""
     rows = conn.execute(
-        select(identity_record.c.source_system, identity_record.c.source_key).where(identity_record.c.gcid == gcid)
+        select(identity_record.c.source_system, identity_record.c.source_key).where(
+            identity_record.c.gcid == gcid
+        )
     ).all()
     return sorted((r.source_system, r.source_key) for r in rows)
 
@@ -27,7 +29,9 @@ def risk_inputs(conn: Connection, refs: list[tuple[str, str]]) -> RiskInputs:
         )
     ).all()
     signals = conn.execute(
-        select(risk_signal).where(tuple_(risk_signal.c.source_system, risk_signal.c.customer_source_key).in_(refs))
+        select(risk_signal).where(
+            tuple_(risk_signal.c.source_system, risk_signal.c.customer_source_key).in_(refs)
+        )
     ).all()
     logins = conn.execute(
         select(func.sum(channel_activity.c.failed_logins), func.max(channel_activity.c.last_seen)).where(
@@ -41,7 +45,11 @@ def risk_inputs(conn: Connection, refs: list[tuple[str, str]]) -> RiskInputs:
         alerts=tuple(AlertInput(a.severity, a.status, a.source_updated_at) for a in alerts),
         signals=tuple(
             SignalInput(
-                s.score_type, s.score, s.rating, s.source_updated_at, f"{s.source_system}:{s.customer_source_key}"
+                s.score_type,
+                s.score,
+                s.rating,
+                s.source_updated_at,
+                f"{s.source_system}:{s.customer_source_key}",
             )
             for s in signals
         ),

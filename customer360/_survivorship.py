@@ -111,7 +111,12 @@ def golden_record(
     live = [s for s in sources if not s.deleted]
     ordered = sorted(
         live,
-        key=lambda s: (policy.rank(s.source_system), -s.occurred_at.timestamp(), s.source_system, s.source_key),
+        key=lambda s: (
+            policy.rank(s.source_system),
+            -s.occurred_at.timestamp(),
+            s.source_system,
+            s.source_key,
+        ),
     )
     chosen: dict[str, Any] = {}
     lineage: dict[str, dict[str, str]] = {}

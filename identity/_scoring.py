@@ -41,6 +41,14 @@ class Scorer:
         self.settings = settings
         self.comparisons = tuple(CompiledComparison(c) for c in settings.comparisons)
         self.weights = tuple(tuple(row) for row in settings.weights())
+        #: per comparison: value → weight of an exact agreement on that (common) value
+        self.tf_weights: tuple[dict[str, float], ...] = tuple(
+            {
+                v: math.log2(max(c.levels[0].m or 0.5, 1e-6) / max(f, c.levels[0].u or 0.5))
+                for v, f in settings.term_frequencies.get(c.name, {}).items()
+            }
+            for c in settings.comparisons
+        )
         self.prior_weight = math.log2(settings.prior / (1 - settings.prior))
         p = settings.match_threshold
         self.threshold_weight = math.log2(p / (1 - p))
@@ -50,10 +58,12 @@ class Scorer:
 
     def weight(self, a: FieldRecord, b: FieldRecord) -> float:
         total = self.prior_weight
-        for c, w in zip(self.comparisons, self.weights, strict=True):
+        for c, w, tf in zip(self.comparisons, self.weights, self.tf_weights, strict=True):
             lv = c.level(a, b)
-            if lv >= 0:
+            if lv > 0:
                 total += w[lv]
+            elif lv == 0:
+                total += tf.get(a[c.index], w[0]) if tf else w[0]
         return total
 
     def is_match(self, a: FieldRecord, b: FieldRecord) -> bool:
@@ -62,9 +72,9 @@ class Scorer:
     def explain(self, a: FieldRecord, b: FieldRecord) -> MatchExplanation:
         evidence = []
         total = self.prior_weight
-        for c, w in zip(self.comparisons, self.weights, strict=True):
+        for c, w, tf in zip(self.comparisons, self.weights, self.tf_weights, strict=True):
             lv = c.level(a, b)
-            weight = w[lv] if lv >= 0 else 0.0
+            weight = (tf.get(a[c.index], w[0]) if lv == 0 else w[lv]) if lv >= 0 else 0.0
             total += weight
             evidence.append(ComparisonEvidence(c.comparison.name, c.label(lv), round(weight, 4)))
         return MatchExplanation(

@@ -86,6 +86,8 @@ class Comparison(BaseModel):
     levels: tuple[Level, ...]
     else_m: float | None = None
     else_u: float | None = None
+    #: adjust the exact level by how common the value is (a common surname is weaker evidence)
+    term_frequency: bool = False
 
 
 class BlockingRule(BaseModel):
@@ -114,11 +116,12 @@ class IdentitySettings(BaseModel):
     #: prior probability that two records of a blocked pair are the same person
     prior: float = Field(default=1e-4, gt=0, lt=1)
     #: link when the match probability reaches this
-    match_threshold: float = Field(default=0.9, gt=0, lt=1)
+    match_threshold: float = Field(default=0.99, gt=0, lt=1)
     #: a block key shared by more records than this takes part only with its first ``max_block``
     max_block: int = Field(default=100, ge=2)
-    #: log2 Bayes factor floor for a level with m or u of zero
     trained: bool = False
+    #: comparison name → value → frequency, for values more common than the exact level's u
+    term_frequencies: dict[str, dict[str, float]] = Field(default_factory=dict)
 
     @property
     def settings_version(self) -> str:
@@ -202,7 +205,7 @@ def _name(field: str, other: str | None) -> Comparison:
     if other:
         levels.append(_lv("transposed", other=other))
     levels += [_lv("initial"), _lv("jaro_winkler", 0.7)]
-    return Comparison(name=field, field=field, levels=tuple(levels))
+    return Comparison(name=field, field=field, levels=tuple(levels), term_frequency=True)
 
 
 def default_settings() -> IdentitySettings:

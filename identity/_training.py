@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -122,11 +123,28 @@ def train(
             Level(**{**lv.model_dump(), "m": float(mk[x]), "u": float(u[k][x])}) for x, lv in enumerate(c.levels)
         )
         comparisons.append(
-            Comparison(
-                name=c.name, field=c.field, levels=levels, else_m=float(mk[-1]), else_u=float(u[k][-1])
-            )
+            c.model_copy(update={"levels": levels, "else_m": float(mk[-1]), "else_u": float(u[k][-1])})
         )
     prior = min(max(best_matches / total_pairs, 1e-9), 0.5)
     return settings.model_copy(
-        update={"comparisons": tuple(comparisons), "prior": prior, "trained": True}
+        update={
+            "comparisons": tuple(comparisons),
+            "prior": prior,
+            "trained": True,
+            "term_frequencies": _term_frequencies(comparisons, records),
+        }
     )
+
+
+def _term_frequencies(comparisons: Sequence[Comparison], records: Sequence[FieldRecord]) -> dict[str, dict[str, float]]:
+    """Values more common than the exact level's ``u``: their agreement is weaker evidence."""
+    out: dict[str, dict[str, float]] = {}
+    for c in comparisons:
+        if not c.term_frequency or not c.levels or c.levels[0].kind != "exact":
+            continue
+        col = CompiledComparison(c).index
+        counts = Counter(r[col] for r in records if r[col])
+        total = sum(counts.values())
+        u = c.levels[0].u or 0.0
+        out[c.name] = {v: round(k / total, 8) for v, k in sorted(counts.items()) if total and k / total > u}
+    return out

@@ -28,6 +28,8 @@ _mariadb_brain() {
     mariadb --no-defaults -h "$MARIADB_HOST" -P "$MARIADB_PORT" -u"$MARIADB_USER" -p"$MARIADB_PASSWORD" "$@"
 }
 
+_mariadb_ready() { _mariadb_root -N -e "SELECT 1" >/dev/null 2>&1; }
+
 _mariadb_ping() { _mariadb_brain -N -e 'SELECT 1' >/dev/null 2>&1; }
 
 # True when the server answering on the port keeps its data in our run dir.
@@ -66,12 +68,12 @@ mariadb_up() {
         nohup /usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$MARIADB_DATA" \
             --bind-address="$MARIADB_HOST" --port="$MARIADB_PORT" --socket="$MARIADB_SOCK" \
             --pid-file="$MARIADB_PID" --log-error="$MARIADB_LOG" \
-            --server-id=1 --log-bin=mariadb-bin --binlog-format=ROW --binlog-row-image=FULL \
+            --server-id=1 --log-bin=mariadb-bin --binlog-format=ROW --binlog-row-image=FULL --binlog-row-metadata=FULL \
             --expire-logs-days=3 --max-connections=200 --innodb-buffer-pool-size=256M \
             --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
             </dev/null >>"$MARIADB_LOG" 2>&1 9>&- &
     ) || fail mariadb "mariadbd did not start" "$MARIADB_LOG"
-    wait_for 60 _mariadb_root -e 'SELECT 1' || fail mariadb "no answer within 60 s" "$MARIADB_LOG"
+    wait_for 60 _mariadb_ready || fail mariadb "no answer within 60 s" "$MARIADB_LOG"
     _mariadb_root <<SQL || fail mariadb "cannot create the account $MARIADB_USER" "$MARIADB_LOG"
 CREATE USER IF NOT EXISTS '$MARIADB_USER'@'127.0.0.1' IDENTIFIED BY '$MARIADB_PASSWORD';
 CREATE USER IF NOT EXISTS '$MARIADB_USER'@'localhost' IDENTIFIED BY '$MARIADB_PASSWORD';

@@ -1,8 +1,10 @@
 """The decision engine: one code path for transaction, login and credit decisions.
 
 resolve GCID → profile → online features → model score → active rules (+ shadow rules and a
-challenger model, logged but never answering) → durable, hash-chained log record → answer →
-``decision.events``. Every dependency call runs against the request's latency budget; a dependency
+challenger model, logged but never answering) → durable, hash-chained log record → answer. The
+log is the outbox of ``decision.events`` (see ``_relay.py``).
+
+Every dependency call runs against the request's latency budget; a dependency
 that fails or is late is replaced by the declared fallback (cached profile, null features, no
 score), the decision says ``degraded`` with its causes, and the log record is never lost: if the
 log cannot take it in time it is spooled to disk and drained into the log later.
@@ -40,9 +42,7 @@ from bento_service.schemas import (
 )
 from identity.errors import UnknownGcid
 from models.decisioning import REASON_TEXT, DecisionType, PolicyResult, RuleSet, evaluate
-from pipelines.events import DecisionMade, DecisionPayload, Topic, make_event_id
 from pipelines.features import FeatureReader, OnlineFeatures
-from pipelines.transport import EventPublisher
 
 __all__ = ["DecisionEngine", "IdempotencyConflict", "build_context", "decision_type_of"]
 
@@ -87,7 +87,6 @@ class DecisionEngine:
         engine: Engine,
         features: FeatureReader,
         decision_log: DecisionLog,
-        publisher: EventPublisher,
         spool: DecisionSpool,
         rule_sets: Mapping[DecisionType, RuleSet],
         shadow_rule_sets: Mapping[DecisionType, RuleSet] | None = None,
@@ -98,7 +97,6 @@ class DecisionEngine:
         self._db = engine
         self._features = features
         self._log = decision_log
-        self._publisher = publisher
         self._spool = spool
         self.rule_sets = dict(rule_sets)
         self.shadow_rule_sets = dict(shadow_rule_sets or {})
@@ -119,7 +117,7 @@ class DecisionEngine:
         kind = decision_type_of(request)
         digest = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
         if idempotency_key is not None:
-            previous = self._previous_answer(idempotency_key, digest)
+            previous = self._previous_answer(idempotency_key, digest, deadline)
             if previous is not None:
                 return previous
 
@@ -131,12 +129,23 @@ class DecisionEngine:
         response = self._write(kind, response, record, idempotency_key, deadline)
         if idempotency_key is not None:
             self._answers.put(idempotency_key, (digest, response))
-        self._publish(kind, response, request)
         DECISION_LATENCY.labels(kind.value).observe(time.perf_counter() - started)
         DECISION_OUTCOMES.labels(kind.value, response.outcome).inc()
         for cause in response.degraded_causes:
             DECISIONS_DEGRADED.labels(kind.value, cause).inc()
         return response
+
+    def warm_up(self) -> None:
+        """Open a database connection and load the feature registry before the first request."""
+        try:
+            with self._db.connect() as conn:
+                read_gcid(conn, None, "warm-up", "warm-up")
+        except Exception as exc:
+            log.warning("warm-up: database not reachable yet: %s", exc)
+        try:
+            self._features.online_features("warm-up")
+        except Exception as exc:
+            log.warning("warm-up: feature store not reachable yet: %s", exc)
 
     def drain_spool(self) -> int:
         with self._drain_lock:
@@ -162,12 +171,12 @@ class DecisionEngine:
         except FutureTimeout:
             raise _Late from None
 
-    def _previous_answer(self, key: str, digest: str) -> DecisionResponse | None:
+    def _previous_answer(self, key: str, digest: str, deadline: float) -> DecisionResponse | None:
         cached = self._answers.get(key)
         if cached is None:
             try:
-                stored = self._log.find_by_idempotency_key(key)
-            except Exception:  # the log is unavailable: the in-memory answers are all we have
+                stored = self._call(lambda: self._log.find_by_idempotency_key(key), deadline)
+            except Exception:  # the log is unavailable or late: the in-memory answers are all we have
                 stored = None
             if stored is None:
                 return None
@@ -324,35 +333,6 @@ class DecisionEngine:
                 update={"logged": "spool", "degraded": True, "degraded_causes": causes}
             )
         return response.model_copy(update={"record_hash": stored.record_hash})
-
-    def _publish(self, kind: DecisionType, response: DecisionResponse, request: DecisionRequest) -> None:
-        event = DecisionMade(
-            event_id=make_event_id("brain.decision", "decision_log", response.decision_id, "1"),
-            source_system="brain.decision",
-            source_table="decision_log",
-            source_key=response.decision_id,
-            occurred_at=response.decided_at,
-            payload=DecisionPayload(
-                decision_id=response.decision_id,
-                decision_type=kind.value,
-                gcid=response.gcid,
-                outcome=response.outcome,
-                reason_codes=tuple(r.code for r in response.reasons),
-                rule_set_version=response.rule_set_version,
-                model_version=response.model_version,
-                score=next(iter(response.scores.values()), None),
-                amount=getattr(request, "amount", None),
-                currency=getattr(request, "currency", None),
-                degraded=response.degraded,
-                latency_ms=response.latency_ms,
-                decided_at=response.decided_at,
-                record_hash=response.record_hash,
-            ),
-        )
-        try:
-            self._publisher.publish(Topic.DECISION.value, event.model_dump_json().encode(), key=response.gcid)
-        except Exception as exc:  # the log is the record; the event can be re-published from it
-            log.error("decision %s logged but not published: %s", response.decision_id, exc)
 
 
 def build_context(

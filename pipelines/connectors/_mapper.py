@@ -141,7 +141,10 @@ class Mapper:
             return self._event.model_validate(
                 {
                     "event_id": make_event_id(
-                        m.system, m.table, key, f"{change.position}/{m.variant}" if m.variant else change.position
+                        m.system,
+                        m.table,
+                        key,
+                        f"{change.position}/{m.variant}" if m.variant else change.position,
                     ),
                     "source_system": m.system,
                     "source_table": m.table,
@@ -234,7 +237,8 @@ class Mapper:
                 raise RowError(f"value {text[:40]!r} is not one of {sorted(rule.values)}")
         if rule.fn == "timestamp":
             return utc_timestamp_or_none(text, self.mapping.source_tz)
-        return _FUNCTIONS[rule.fn or "text"](text, out, self._card_key)
+        value = _FUNCTIONS[rule.fn or "text"](text, out, self._card_key)
+        return rule.prefix + value if rule.prefix and isinstance(value, str) else value
 
 
 def _amount(text: str, out: dict[str, object], _key: bytes) -> object:

@@ -98,6 +98,7 @@ class FieldRule(_Strict):
     otherwise: str | None = Field(
         default=None, description="With values: what an unlisted value becomes (absent: a row error)."
     )
+    prefix: str = Field(default="", description="Prepended to the (text) result, e.g. a key namespace.")
     first: bool = Field(default=False, description="With columns: the first non-blank one, not a list.")
     lookup: Lookup | None = None
     required: bool = False

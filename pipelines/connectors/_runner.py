@@ -157,7 +157,9 @@ class Connector:
         ]
         if mapper.mapping.identity_evidence:
             headers.append(("identity_evidence", ",".join(mapper.mapping.identity_evidence).encode()))
-        self._publisher.publish(topic, event.model_dump_json().encode(), key=event_key(event), headers=headers)
+        self._publisher.publish(
+            topic, event.model_dump_json().encode(), key=event_key(event), headers=headers
+        )
         EVENTS_PRODUCED.labels(topic).inc()
         raws.append(self._raw(mapper, change, event.event_id))
         return True, 1, None

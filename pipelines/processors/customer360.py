@@ -106,8 +106,12 @@ class Customer360Handler:
             refs = self._golden_refs | self._risk_refs
             if refs:
                 found = conn.execute(
-                    select(identity_record.c.source_system, identity_record.c.source_key, identity_record.c.gcid).where(
-                        tuple_(identity_record.c.source_system, identity_record.c.source_key).in_(sorted(refs))
+                    select(
+                        identity_record.c.source_system, identity_record.c.source_key, identity_record.c.gcid
+                    ).where(
+                        tuple_(identity_record.c.source_system, identity_record.c.source_key).in_(
+                            sorted(refs)
+                        )
                     )
                 ).all()
                 for system, key, gcid in found:

@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -42,10 +43,12 @@ from pipelines.events import (
     utcnow,
 )
 from pipelines.features import CustomerActivity, FeatureRow, FeatureWriter, TransactionVelocity, VelocityRow
+from pipelines.processors.identity import IdentityHandler
 from pipelines.standardise import from_minor_units
 from pipelines.storage.schema import identity_record, transaction_360, unresolved_event
+from pipelines.transport import InProcessBus
 
-__all__ = ["FeaturesHandler"]
+__all__ = ["FeaturesHandler", "replay"]
 
 _REVISION = timedelta(microseconds=1)
 _Customer = (
@@ -310,3 +313,27 @@ class FeaturesHandler:
                         unresolved_event.c.event_id.in_([r.event_id for r in rows]),
                     )
                 )
+
+
+def replay(
+    events: Sequence[BrainEvent], engine: Engine, writer: FeatureWriter, *, batch_size: int = 2000
+) -> FeaturesHandler:
+    """Run ``events`` (in event-time order) through identity resolution and the feature processor,
+    synchronously, pushing micro-batches of ``batch_size`` events: the streaming path without
+    threads or transport, for backfills, training sets, notebooks and benchmarks."""
+    bus = InProcessBus()
+    identity = IdentityHandler(engine, bus.publisher())
+    features = FeaturesHandler(engine, writer)
+    seen = 0
+    for i, event in enumerate(sorted(events, key=lambda e: e.occurred_at), start=1):
+        if isinstance(event, CustomerChanged):
+            identity.handle(event)
+        features.handle(event)
+        records = bus.records(Topic.IDENTITY.value)
+        for record in records[seen:]:
+            features.handle(parse_event(Topic.IDENTITY.value, record.value))
+        seen = len(records)
+        if i % batch_size == 0:
+            features.flush()
+    features.flush()
+    return features

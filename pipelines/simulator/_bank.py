@@ -25,6 +25,7 @@ from pipelines.events import (
     TransactionPosted,
     make_event_id,
 )
+from pipelines.simulator._fraud import Behaviour, simulate_behaviour
 from pipelines.simulator._people import Person, make_people
 from pipelines.standardise import amount, email, national_id, person_name, phone_e164
 
@@ -44,10 +45,14 @@ class SimulatedBank:
     households: dict[str, str] = field(default_factory=dict)  # person_id → household_id
     _accounts_by_ref: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     _txn_seq: int = 0
+    behaviour: Behaviour | None = None
+    """Logins, fraud patterns, risk ratings and their ground truth (``fraud_share`` > 0)."""
 
     def events(self) -> list[BrainEvent]:
-        """Customers, then accounts, then transactions, in the order a first load produces them."""
-        return [*self.customers, *self.accounts, *self.transactions]
+        """Customers, then accounts, then transactions, in the order a first load produces them
+        (then logins, risk ratings and fraud alerts when the bank simulates behaviour)."""
+        extra = self.behaviour.events() if self.behaviour is not None else []
+        return [*self.customers, *self.accounts, *self.transactions, *extra]
 
     def write_ground_truth(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,8 +185,14 @@ def _account(bank: SimulatedBank, rng: random.Random, system: str, customer_key:
     bank._accounts_by_ref.setdefault((system, customer_key), []).append(key)
 
 
-def simulate_bank(customers: int, seed: int, now: datetime, duplicate_share: float = 0.3) -> SimulatedBank:
-    """``customers`` people in core banking (``v5``) and/or agency banking (``dfs``), with history."""
+def simulate_bank(
+    customers: int, seed: int, now: datetime, duplicate_share: float = 0.3, fraud_share: float = 0.0
+) -> SimulatedBank:
+    """``customers`` people in core banking (``v5``) and/or agency banking (``dfs``), with history.
+
+    ``fraud_share > 0`` adds logins, risk ratings and account takeovers on that share of customers
+    (``bank.behaviour``, see :mod:`pipelines.simulator._fraud`); the rest of the bank is unchanged.
+    """
     rng = random.Random(seed)
     bank = SimulatedBank(now=now)
     people = make_people(customers, rng)
@@ -206,5 +217,10 @@ def simulate_bank(customers: int, seed: int, now: datetime, duplicate_share: flo
         for _ in range(rng.randint(0, 8)):
             at = now - timedelta(seconds=rng.randint(60, 48 * 3600))
             bank._transaction(rng, ref, rng.choice(bank._accounts_by_ref[ref]), at)
+    if fraud_share > 0:
+        bank.behaviour, fraudulent = simulate_behaviour(
+            bank.transactions, bank._accounts_by_ref, seed=seed, now=now, fraud_share=fraud_share
+        )
+        bank.transactions.extend(fraudulent)
     bank.transactions.sort(key=lambda t: t.occurred_at)
     return bank

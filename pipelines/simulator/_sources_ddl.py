@@ -147,6 +147,16 @@ CREATE TABLE "Interactions" (
 
 #: WekezaDFS ``wekeza_dfs_db`` (MySQL/MariaDB).
 DFS_DDL = """
+CREATE TABLE users (
+  user_id int AUTO_INCREMENT PRIMARY KEY,
+  full_name varchar(150) NOT NULL,
+  email varchar(150) UNIQUE,
+  phone_number varchar(20),
+  national_id varchar(20) UNIQUE,
+  kyc_tier varchar(10) DEFAULT 'TIER_1',
+  is_active tinyint(1) DEFAULT 1,
+  created_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
 CREATE TABLE customers (
   customer_id int AUTO_INCREMENT PRIMARY KEY,
   cif_number varchar(40) UNIQUE,

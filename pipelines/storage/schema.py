@@ -44,6 +44,7 @@ __all__ = [
     "identity_lineage",
     "identity_record",
     "metadata",
+    "outbox_position",
     "processed_event",
     "risk_profile",
     "risk_signal",
@@ -259,6 +260,16 @@ decision_log = Table(
     Column("decided_at", Ts, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("record_hash", String(64), nullable=False),
+)
+
+# --- decision relay (issue 7, migration 0006_decisions) ------------------------------------------
+
+outbox_position = Table(
+    "outbox_position",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+    Column("updated_at", Ts, nullable=False),
 )
 
 # --- Customer 360, issue 5 (migration 0003_customer360) --------------------------------------------

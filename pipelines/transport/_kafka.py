@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
@@ -12,7 +14,7 @@ from kafka.structs import OffsetAndMetadata
 from pipelines.errors import TransportError
 from pipelines.transport._ports import Record
 
-__all__ = ["KafkaEventConsumer", "KafkaEventPublisher"]
+__all__ = ["KafkaEventConsumer", "KafkaEventPublisher", "ReconnectingPublisher"]
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +22,9 @@ log = logging.getLogger(__name__)
 class KafkaEventPublisher:
     """Durable publishing: ``acks=all``; keys keep one source customer's events in one partition."""
 
-    def __init__(self, bootstrap: str, client_id: str, topic_prefix: str = "") -> None:
+    def __init__(
+        self, bootstrap: str, client_id: str, topic_prefix: str = "", max_block_ms: int = 60_000
+    ) -> None:
         self._prefix = topic_prefix
         try:
             self._producer = KafkaProducer(
@@ -31,6 +35,7 @@ class KafkaEventPublisher:
                 retries=5,
                 max_in_flight_requests_per_connection=1,
                 request_timeout_ms=10_000,
+                max_block_ms=max_block_ms,
             )
         except KafkaError as exc:
             raise TransportError(f"cannot connect to Kafka at {bootstrap}: {exc}") from exc
@@ -116,3 +121,59 @@ class KafkaEventConsumer:
 
     def close(self) -> None:
         self._consumer.close(autocommit=False)
+
+
+class ReconnectingPublisher:
+    """A publisher for processes that must keep serving while Kafka is down (the API).
+
+    The producer is created on first use and re-created after a failure, at most once per
+    ``retry_s``; meanwhile ``publish`` raises :class:`TransportError` at once instead of blocking.
+    """
+
+    def __init__(self, factory: Callable[[], KafkaEventPublisher], retry_s: float = 30.0) -> None:
+        self._factory = factory
+        self._retry_s = retry_s
+        self._inner: KafkaEventPublisher | None = None
+        self._retry_at = 0.0
+        self._lock = threading.Lock()
+
+    def _producer(self) -> KafkaEventPublisher:
+        with self._lock:
+            if self._inner is not None:
+                return self._inner
+            if time.monotonic() < self._retry_at:
+                raise TransportError("Kafka unavailable; next connection attempt later")
+            try:
+                self._inner = self._factory()
+            except TransportError:
+                self._retry_at = time.monotonic() + self._retry_s
+                raise
+            return self._inner
+
+    def _failed(self) -> None:
+        with self._lock:
+            inner, self._inner = self._inner, None
+            self._retry_at = time.monotonic() + self._retry_s
+        if inner is not None:
+            threading.Thread(target=inner.close, daemon=True).start()
+
+    def publish(
+        self, topic: str, value: bytes, key: str | None = None, headers: Sequence[tuple[str, bytes]] = ()
+    ) -> None:
+        try:
+            self._producer().publish(topic, value, key, headers)
+        except TransportError:
+            self._failed()
+            raise
+
+    def flush(self, timeout_s: float = 30.0) -> None:
+        if self._inner is not None:
+            try:
+                self._inner.flush(timeout_s)
+            except TransportError:
+                self._failed()
+                raise
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()

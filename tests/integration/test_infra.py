@@ -135,4 +135,9 @@ def test_status_script_reports_every_service_healthy() -> None:
 
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[:2] for line in lines] == [["postgres", "up"], ["redis", "up"], ["kafka", "up"]]
+    assert [line.split()[:2] for line in lines] == [
+        ["postgres", "up"],
+        ["redis", "up"],
+        ["kafka", "up"],
+        ["mariadb", "up"],
+    ]

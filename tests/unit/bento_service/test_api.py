@@ -3,6 +3,7 @@ import json
 import pytest
 
 from bento_service.decision_log import verify_chain
+from bento_service.deps import current
 
 pytestmark = pytest.mark.unit
 
@@ -39,6 +40,7 @@ def test_decision_is_answered_logged_and_published(api):
     assert body["features"]["txn_count_24h"] == 4
     stored = api.client.get(f"/v1/decisions/{body['decision_id']}", headers=api.token("decision:read")).json()
     assert stored == body  # the log returns exactly what was answered, hash included
+    assert current().relay.run_once() == 1
     [event] = api.bus.records("decision.events")
     assert json.loads(event.value)["payload"]["record_hash"] == body["record_hash"]
     assert verify_chain(api.engine).ok
@@ -54,6 +56,7 @@ def test_idempotent_retry_returns_the_first_decision(api):
     first = _decide(api, **{"Idempotency-Key": "retry-key-0001"}).json()
     again = _decide(api, **{"Idempotency-Key": "retry-key-0001"}).json()
     assert again["decision_id"] == first["decision_id"]
+    assert current().relay.run_once() == 1 and current().relay.run_once() == 0
     assert len(api.bus.records("decision.events")) == 1
     conflict = _decide(api, {**REQUEST, "amount": "9.00"}, **{"Idempotency-Key": "retry-key-0001"})
     assert conflict.status_code == 409

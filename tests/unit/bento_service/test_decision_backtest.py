@@ -40,7 +40,6 @@ def test_backtest_reports_outcomes_fraud_caught_and_the_diff_with_served(db, tmp
         engine=db,
         features=InMemoryFeatureStore(),
         decision_log=DecisionLog(db),
-        publisher=InProcessBus().publisher(),
         spool=DecisionSpool(tmp_path / "s.jsonl"),
         rule_sets={t: bundled_rule_set(t) for t in DecisionType},
     )

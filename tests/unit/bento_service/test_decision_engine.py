@@ -1,6 +1,7 @@
 """The decision engine's declared behaviour: shadow and challenger never answer, dependencies that
 fail or are late degrade the decision within budget, and no log record is ever lost."""
 
+import json
 import threading
 import time
 from decimal import Decimal
@@ -8,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bento_service.decision_log import DecisionLog, verify_chain
-from bento_service.decisions import DecisionEngine, DecisionSpool, Score
+from bento_service.decisions import DecisionEngine, DecisionRelay, DecisionSpool, Score
 from bento_service.schemas import TransactionDecisionRequest
 from models.decisioning import DecisionType, bundled_rule_set, parse_rule_set
 from pipelines.features import FeatureStoreUnavailable, InMemoryFeatureStore, OnlineFeatures
@@ -80,7 +81,6 @@ def make_engine(db, tmp_path, *, features=None, log=None, budget_ms=50.0, **kw):
         engine=db,
         features=features or InMemoryFeatureStore(),
         decision_log=log or DecisionLog(db),
-        publisher=bus.publisher(),
         spool=DecisionSpool(tmp_path / "spool.jsonl"),
         rule_sets=RULES,
         budget_ms=budget_ms,
@@ -158,4 +158,9 @@ def test_database_down_uses_the_cached_profile_and_spools_the_record(db, tmp_pat
     assert engine.drain_spool() == 0
     assert engine.stored(spooled.decision_id).outcome == spooled.outcome
     assert verify_chain(db).ok
-    assert len(bus.records("decision.events")) == 2
+    relay = DecisionRelay(db, bus.publisher())
+    assert relay.run_once() == 2  # the spooled decision is published once it reaches the log
+    assert [json.loads(r.value)["payload"]["decision_id"] for r in bus.records("decision.events")] == [
+        first.decision_id,
+        spooled.decision_id,
+    ]

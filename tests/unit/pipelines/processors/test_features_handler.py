@@ -2,7 +2,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from pipelines.events import GcidMerged, GcidMergedPayload, SourceRef, make_event_id, parse_event
+from pipelines.events import (
+    FraudAlertPayload,
+    FraudAlertRaised,
+    GcidMerged,
+    GcidMergedPayload,
+    LoginAttempted,
+    LoginPayload,
+    RiskScorePayload,
+    RiskScoreUpdated,
+    SourceRef,
+    make_event_id,
+    parse_event,
+)
 from pipelines.features import InMemoryFeatureStore
 from pipelines.processors import Customer360Handler, FeaturesHandler, IdentityHandler
 from pipelines.storage import create_db_engine, migrate
@@ -104,3 +116,64 @@ def test_the_windows_are_warmed_from_the_customer_360_after_a_restart(world):
     restarted.handle(transaction(key="T2", at=NOW - timedelta(hours=1), amount="2.00"))
     restarted.flush()
     assert store.pushed[-1].txn_count_24h == 2
+
+
+def _login(key: str, at: datetime, success: bool, device: str) -> LoginAttempted:
+    return LoginAttempted(
+        event_id=make_event_id("v5", "logins", key, "1"),
+        source_system="v5",
+        source_table="logins",
+        source_key=key,
+        occurred_at=at,
+        payload=LoginPayload(customer_source_key="C1", channel="mobile", success=success, device_id=device),
+    )
+
+
+def test_every_streamed_view_is_pushed_and_parked_events_of_any_topic_are_released(world):
+    engine, bus, store, identity, features = world
+    features.handle(_login("L1", NOW - timedelta(minutes=10), False, "d1"))  # before the customer: parked
+    features.handle(
+        RiskScoreUpdated(
+            event_id=make_event_id("risk", "scores", "R1", "1"),
+            source_system="v5",
+            source_table="scores",
+            source_key="R1",
+            occurred_at=NOW - timedelta(minutes=9),
+            payload=RiskScorePayload(customer_source_key="C1", score_type="aml", score=800, rating="high"),
+        )
+    )
+    features.flush()
+    assert store.pushed_rows == []
+    cust = customer(at=NOW - timedelta(days=1), kyc_tier=2, segment="retail")
+    identity.handle(cust)
+    _identity_events(bus, features)
+    features.handle(cust)
+    features.handle(
+        FraudAlertRaised(
+            event_id=make_event_id("fraud", "alerts", "F1", "1"),
+            source_system="v5",
+            source_table="alerts",
+            source_key="F1",
+            occurred_at=NOW - timedelta(minutes=5),
+            payload=FraudAlertPayload(customer_source_key="C1", alert_type="sim_swap", severity="high"),
+        )
+    )
+    features.handle(_login("L2", NOW - timedelta(minutes=4), False, "d2"))
+    features.handle(transaction(at=NOW - timedelta(minutes=3), amount="100.00"))
+    features.flush()
+    gcid = store.pushed[0].gcid
+    assert {r.view for r in store.pushed_rows} == {
+        "login_device",
+        "customer_risk",
+        "customer_profile",
+        "transaction_windows",
+        "counterparty_novelty",
+    }
+    assert store.online_row("login_device", gcid).values["failed_logins_1h"] == 2
+    assert store.online_row("customer_risk", gcid).values == {
+        "aml_rating": 3,
+        "credit_score": None,
+        "open_fraud_alerts": 1,
+    }
+    assert store.online_row("customer_profile", gcid).values["kyc_tier"] == 2
+    assert store.online_row("transaction_windows", gcid).values["txn_count_30d"] == 1

@@ -1,0 +1,144 @@
+"""Online and bulk give the same clusters; the result does not depend on input order."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from identity import (
+    Comparison,
+    IdentitySettings,
+    Level,
+    Linker,
+    Scorer,
+    bulk_clusters,
+    default_settings,
+    standardise,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def weighted() -> IdentitySettings:
+    """Default settings with simple monotone weights (exact strong, fuzzy weaker, else negative)."""
+    comps = []
+    for c in default_settings().comparisons:
+        n = len(c.levels)
+        levels = tuple(
+            Level(**{**lv.model_dump(), "m": 0.9 / (i + 1), "u": 0.01 * (i + 1)})
+            for i, lv in enumerate(c.levels)
+        )
+        comps.append(Comparison(name=c.name, field=c.field, levels=levels, else_m=0.05 / n, else_u=0.9))
+    return default_settings().model_copy(update={"comparisons": tuple(comps), "trained": True, "prior": 1e-3})
+
+
+SETTINGS = weighted()
+PEOPLE = [
+    {
+        "first_name": "Grace",
+        "last_name": "Wanjiru",
+        "dob": "19900304",
+        "national_id": "12345678",
+        "phone": "+254711000001",
+    },
+    {
+        "first_name": "Peter",
+        "last_name": "Otieno",
+        "dob": "19851111",
+        "national_id": "22345678",
+        "phone": "+254711000002",
+    },
+    {
+        "first_name": "Amina",
+        "last_name": "Hassan",
+        "dob": "19700101",
+        "national_id": "32345678",
+        "phone": "+254711000003",
+    },
+    {
+        "first_name": "John",
+        "last_name": "Kamau",
+        "dob": "19990909",
+        "national_id": "42345678",
+        "phone": "+254711000004",
+    },
+]
+VARIANTS = [
+    lambda p: dict(p),
+    lambda p: {**p, "phone": ""},
+    lambda p: {**p, "first_name": p["first_name"][:-1] + "a", "national_id": ""},
+    lambda p: {**p, "dob": p["dob"][:4] + p["dob"][6:] + p["dob"][4:6]},
+    lambda p: {**p, "first_name": p["last_name"], "last_name": p["first_name"]},
+]
+
+
+def partition(records: list[tuple[str, ...]], clusters: list[int]) -> set[frozenset[tuple[str, ...]]]:
+    groups: dict[int, set[tuple[str, ...]]] = {}
+    for r, c in zip(records, clusters, strict=True):
+        groups.setdefault(c, set()).add(r)
+    return {frozenset(g) for g in groups.values()}
+
+
+def online(records: list[tuple[str, ...]]) -> list[int]:
+    linker = Linker(SETTINGS)
+    for r in records:
+        linker.add(r)
+    return linker.clusters()
+
+
+records_strategy = st.lists(
+    st.tuples(st.integers(0, len(PEOPLE) - 1), st.integers(0, len(VARIANTS) - 1)),
+    min_size=1,
+    max_size=25,
+    unique=True,
+).map(lambda xs: [standardise(VARIANTS[v](PEOPLE[p])) for p, v in xs])
+
+
+@settings(max_examples=60, deadline=None)
+@given(records_strategy, st.randoms(use_true_random=False))
+def test_online_equals_bulk_and_order_does_not_matter(records: list[tuple[str, ...]], rnd: object) -> None:
+    assert online(records) == bulk_clusters(records, SETTINGS)
+    shuffled = list(records)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert partition(shuffled, online(shuffled)) == partition(records, online(records))
+
+
+def test_variants_of_one_person_form_one_cluster_and_people_stay_apart() -> None:
+    records = [standardise(v(p)) for p in PEOPLE for v in VARIANTS]
+    assert len(partition(records, online(records))) == len(PEOPLE)
+
+
+def test_a_record_linking_two_clusters_merges_them_into_the_older() -> None:
+    linker = Linker(SETTINGS)
+    p = PEOPLE[0]
+    a = linker.add(
+        standardise({"first_name": p["first_name"], "national_id": p["national_id"], "dob": p["dob"]})
+    )
+    b = linker.add(standardise({"last_name": p["last_name"], "phone": p["phone"], "dob": p["dob"]}))
+    assert (a.cluster, b.cluster, b.links) == (0, 1, ())
+    c = linker.add(standardise(p))
+    assert (c.cluster, c.merged) == (0, (1,))
+    assert linker.clusters() == [0, 0, 0]
+
+
+def test_household_sharing_a_phone_and_surname_is_not_merged() -> None:
+    mother = standardise(
+        {"first_name": "Grace", "last_name": "Wanjiru", "dob": "19700304", "phone": "+254711000009"}
+    )
+    son = standardise(
+        {"first_name": "Kevin", "last_name": "Wanjiru", "dob": "20010812", "phone": "+254711000009"}
+    )
+    explanation = Scorer(SETTINGS).explain(mother, son)
+    assert not explanation.is_match
+    assert {e.comparison: e.level for e in explanation.evidence}["phone"] == "exact"
+
+
+def test_copied_national_id_alone_does_not_merge() -> None:
+    a = standardise(
+        {"first_name": "Grace", "last_name": "Wanjiru", "dob": "19700304", "national_id": "12345678"}
+    )
+    b = standardise(
+        {"first_name": "Peter", "last_name": "Otieno", "dob": "19851111", "national_id": "12345678"}
+    )
+    assert not Scorer(SETTINGS).explain(a, b).is_match
