@@ -59,4 +59,7 @@ clean: ## Remove the run directory (data of the local services and embedded stor
 	bash infra/down.sh || true
 	rm -rf .run
 
-.PHONY: help venv run infra-up infra-down lint types lock-check feast-plan schemas check test-unit test-integration test clean
+.PHONY: bench-decisions help venv run infra-up infra-down lint types lock-check feast-plan schemas check test-unit test-integration test clean
+
+bench-decisions: infra-up ## Decision endpoint vs BentoML no-op vs feast serve, open-model rates
+	$(BIN)/python -m bench.decisions

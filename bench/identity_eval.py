@@ -110,7 +110,9 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.exists():
         raise SystemExit(f"{DATA} is absent")
-    print(f"{'task':<14} {'mode':<6} {'precision':>9} {'recall':>7} {'F1':>7} {'wrong-merge':>11} {'pairs':>8} {'s':>6}")
+    print(
+        f"{'task':<14} {'mode':<6} {'precision':>9} {'recall':>7} {'F1':>7} {'wrong-merge':>11} {'pairs':>8} {'s':>6}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for task in args.only.split(","):
             for mode in args.modes.split(","):

@@ -14,7 +14,28 @@ import time
 
 from identity import Linker, bulk_clusters, default_settings, standardise, train
 
-SYL = ["ka", "ma", "wa", "ni", "ru", "ji", "ki", "mu", "to", "na", "li", "sa", "re", "do", "be", "an", "el", "or", "ti", "go"]
+SYL = [
+    "ka",
+    "ma",
+    "wa",
+    "ni",
+    "ru",
+    "ji",
+    "ki",
+    "mu",
+    "to",
+    "na",
+    "li",
+    "sa",
+    "re",
+    "do",
+    "be",
+    "an",
+    "el",
+    "or",
+    "ti",
+    "go",
+]
 
 
 def _name(rng: random.Random, parts: int) -> str:
@@ -74,7 +95,10 @@ def main() -> None:
     if not args.skip_bulk:
         t0 = time.perf_counter()
         clusters = bulk_clusters(base, settings)
-        print(f"bulk: {args.n} records in {time.perf_counter() - t0:.1f}s, {len(set(clusters))} clusters", flush=True)
+        print(
+            f"bulk: {args.n} records in {time.perf_counter() - t0:.1f}s, {len(set(clusters))} clusters",
+            flush=True,
+        )
     linker = Linker(settings)
     t0 = time.perf_counter()
     for r in base:

@@ -100,7 +100,7 @@ def log_and_register(
     service_name, _, version = feature_service.rpartition("_v")
     data, digest = _snapshot(training_frame)
     x_sample = training_frame[list(model.features)].astype("float64").head(50)
-    signature = infer_signature(x_sample, model.pipeline.predict_proba(x_sample)[:, 1])
+    signature = infer_signature(x_sample, model.pipeline.predict_proba(x_sample.to_numpy())[:, 1])
     mlflow.set_tracking_uri(tracking)
     mlflow.set_registry_uri(tracking)
     metrics = {k: v for k, v in model.evaluation.as_dict().items() if v == v}  # drop NaN
@@ -134,7 +134,6 @@ def log_and_register(
             name="model",
             signature=signature,
             registered_model_name=name,
-            input_example=x_sample.head(2),
             # skops refuses types it has not been told to trust; these are the fitted trees we made
             skops_trusted_types=list(SKOPS_TRUSTED),
         )

@@ -128,9 +128,11 @@ def train(
             ),
         ]
     )
-    x_train = train_rows[list(cols)].astype("float64")
+    # numpy in, not DataFrames: the fitted pipeline then scores plain arrays on the request path
+    # (the column order is ``features``, recorded in the MLflow signature)
+    x_train = train_rows[list(cols)].to_numpy(dtype="float64", na_value=np.nan)
     pipeline.fit(x_train, train_rows["label"].to_numpy())
-    scores = pipeline.predict_proba(test_rows[list(cols)].astype("float64"))[:, 1]
+    scores = pipeline.predict_proba(test_rows[list(cols)].to_numpy(dtype="float64", na_value=np.nan))[:, 1]
     evaluation = evaluate(test_rows["label"].to_numpy(), scores, review_capacity)
     params: dict[str, float | int | str] = {
         "estimator": "HistGradientBoostingClassifier",

@@ -6,12 +6,14 @@ on the contract with identity resolution, not on how it matches.
 
 from __future__ import annotations
 
-from datetime import datetime
+import random
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, delete, insert, update
 
 from pipelines.events import (
+    BrainEvent,
     FraudAlertPayload,
     FraudAlertRaised,
     GcidAssigned,
@@ -31,7 +33,7 @@ from pipelines.events import (
 )
 from pipelines.storage.schema import gcid as gcid_t
 from pipelines.storage.schema import identity_record
-from tests.factories import T0
+from tests.factories import T0, account, customer
 
 __all__ = [
     "assign",
@@ -43,6 +45,8 @@ __all__ = [
     "risk",
     "split",
     "split_event",
+    "synthetic_stream",
+    "write_graph",
     "txn",
 ]
 
@@ -164,9 +168,9 @@ def txn(
             amount=Decimal(amount),
             currency="KES",
             direction="debit",
-            txn_type=txn_type,  # type: ignore[arg-type]
-            channel=channel,  # type: ignore[arg-type]
-            status=status,  # type: ignore[arg-type]
+            txn_type=txn_type,
+            channel=channel,
+            status=status,
             device_id=device_id,
             counterparty=counterparty,
         ),
@@ -192,7 +196,7 @@ def login(
         occurred_at=at,
         payload=LoginPayload(
             customer_source_key=customer_key,
-            channel=channel,  # type: ignore[arg-type]
+            channel=channel,
             success=success,
             device_id=device_id,
             session_id=session_id if success else None,
@@ -221,8 +225,8 @@ def fraud(
         payload=FraudAlertPayload(
             customer_source_key=customer_key,
             alert_type="velocity",
-            severity=severity,  # type: ignore[arg-type]
-            status=status,  # type: ignore[arg-type]
+            severity=severity,
+            status=status,
         ),
     )
 
@@ -246,8 +250,104 @@ def risk(
         position=position,
         payload=RiskScorePayload(
             customer_source_key=customer_key,
-            score_type=score_type,  # type: ignore[arg-type]
+            score_type=score_type,
             score=score,
-            rating=rating,  # type: ignore[arg-type]
+            rating=rating,
         ),
     )
+
+
+def synthetic_stream(
+    customers: int, txns_per_customer: int = 14, seed: int = 1
+) -> tuple[dict[str, list[tuple[str, str]]], list[BrainEvent]]:
+    """A bank of ``customers`` people (a third with a second record in ``dfs``) on every input topic.
+
+    Returns the identity graph to write (GCID → source records) and the events, identity events
+    included, in a plausible arrival order (a customer's own events in order, customers interleaved).
+    """
+    rng = random.Random(seed)
+    graph: dict[str, list[tuple[str, str]]] = {}
+    per_customer: list[list[BrainEvent]] = []
+    for n in range(customers):
+        gcid = f"GC{n:016d}"
+        key = f"C{n:07d}"
+        refs = [("v5", key)]
+        events: list[BrainEvent] = [
+            customer(
+                "v5",
+                key,
+                first_name="Person",
+                last_name=f"N{n}",
+                national_id=f"{10_000_000 + n}",
+                phones=(f"+2547{n:08d}",),
+                emails=(f"p{n}@mail.co.ke",),
+                segment="retail",
+            ),
+            account("v5", f"A{n:07d}", key, balance=f"{rng.randint(0, 99999)}.00"),
+            assigned(gcid, "v5", key),
+        ]
+        if n % 3 == 0:
+            refs.append(("dfs", key))
+            events += [
+                customer(
+                    "dfs",
+                    key,
+                    first_name="Person",
+                    last_name=f"N{n}",
+                    national_id=None,
+                    phones=(f"+2547{n:08d}",),
+                    segment="agency",
+                ),
+                assigned(gcid, "dfs", key),
+            ]
+        for t in range(txns_per_customer):
+            events.append(
+                txn(
+                    f"T{n:07d}-{t:03d}",
+                    key,
+                    at=T0 + timedelta(minutes=t),
+                    amount=f"{rng.randint(1, 5000)}.00",
+                    device_id=f"dev-{n}" if t % 2 else None,
+                    channel=rng.choice(("mpesa", "card", "ussd")),
+                )
+            )
+        events.append(login(f"L{n:07d}-1", key, at=T0 + timedelta(minutes=1), device_id=f"dev-{n}"))
+        events.append(
+            login(f"L{n:07d}-2", key, at=T0 + timedelta(minutes=2), success=False, device_id=f"dev-{n}")
+        )
+        events.append(risk(key, score_type="aml", rating=rng.choice(("low", "medium", "high"))))
+        if n % 10 == 0:
+            events.append(fraud(f"F{n:07d}", key))
+        graph[gcid] = refs
+        per_customer.append(events)
+    out: list[BrainEvent] = []
+    cursors = [0] * customers
+    live = list(range(customers))
+    while live:
+        i = rng.choice(live)
+        out.append(per_customer[i][cursors[i]])
+        cursors[i] += 1
+        if cursors[i] == len(per_customer[i]):
+            live.remove(i)
+    return graph, out
+
+
+def write_graph(engine: Engine, graph: dict[str, list[tuple[str, str]]]) -> None:
+    """Bulk version of :func:`assign` for a fresh database."""
+    gcids = [{"gcid": g, "created_at": T0, "merged_into": None, "updated_at": T0} for g in graph]
+    records = [
+        {
+            "source_system": s,
+            "source_key": k,
+            "gcid": g,
+            "attributes": {},
+            "occurred_at": T0,
+            "first_seen": T0,
+            "last_event_id": "test",
+        }
+        for g, refs in graph.items()
+        for s, k in refs
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(gcid_t), gcids)
+        conn.execute(insert(identity_record), records)

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
 from bento_service.settings import ServiceSettings
+from pipelines.events import BrainEvent
 from pipelines.features import InMemoryFeatureStore
 from pipelines.processors import Customer360Handler
 from pipelines.storage import create_db_engine, migrate
@@ -42,7 +43,7 @@ def api(tmp_path_factory):
     assign(engine, G1, ("v5", "C1"))
     assign(engine, G2, ("dfs", "9"))
     t0 = customer().occurred_at
-    events = [
+    events: list[BrainEvent] = [
         customer("v5", "C1", segment="retail", address="Kilimani Rd 4", city="Nairobi"),
         customer("dfs", "9", national_id=None, phones=("+254700000009",)),
         account("v5", "A1", "C1", balance="250.00"),

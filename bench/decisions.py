@@ -1,0 +1,256 @@
+"""Decision endpoint speed, side by side with the framework's floor and Feast's feature server.
+
+Services mode on this machine (Kafka, Redis, PostgreSQL from ``infra/up.sh``): a simulated bank is
+loaded through the real pipeline, then three servers are driven at constant arrival rates (open
+model, ``bench/loadgen.py``): the decision endpoint (GCID + profile + online features + rules +
+hash-chained log), the same BentoML deployment's no-op endpoint, and ``feast serve`` answering the
+same feature service. The maximum sustainable rate of each is the highest rate of the ladder
+served at ≥ 97 % with < 1 % errors and p99 < 500 ms; then the decision endpoint runs at 70 % of its
+maximum. Run: ``make bench-decisions`` (``--help`` for sizes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from bench.loadgen import RunResult, build_request, run_constant_rate
+from bento_service.bootstrap import dev_token_issuer
+from bento_service.settings import ServiceSettings
+from pipelines.bootstrap import bootstrap
+from pipelines.settings import PipelineSettings
+from pipelines.simulator import simulate_bank
+from tests.services import kafka_topics
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN = "postgresql+psycopg://brain:brain@127.0.0.1:5432/postgres"
+LADDER = [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000]
+
+
+def _fresh_database(name: str) -> str:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(cmd: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def _wait(url: str, timeout_s: float = 180) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{url} did not come up")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _ladder(name: str, port: int, make, duration: float, ladder: list[int]) -> tuple[float, list[RunResult]]:
+    results = []
+    best = 0.0
+    for rate in ladder:
+        r = run_constant_rate("127.0.0.1", port, make, rate, duration)
+        results.append(r)
+        ok = r.achieved >= 0.97 * rate and r.errors < 0.01 * max(r.sent, 1) and r.p(99) < 500
+        print(
+            f"  {name:9s} {rate:6d}/s  achieved {r.achieved:8.1f}/s  p50 {r.p(50):7.2f}  p99 {r.p(99):8.2f}  "
+            f"p99.9 {r.p(99.9):8.2f} ms  errors {r.errors}{'' if ok else '  <- not sustained'}",
+            flush=True,
+        )
+        if not ok:
+            break
+        best = float(rate)
+    return best, results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--duration", type=float, default=8.0, help="seconds per rate step")
+    parser.add_argument("--final-duration", type=float, default=20.0)
+    args = parser.parse_args()
+
+    run_dir = ROOT / ".run" / "bench"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    db_url = _fresh_database("brain_bench")
+    with kafka_topics() as prefix:
+        common = {"profile": "services", "run_dir": run_dir, "database_url": db_url, "topic_prefix": prefix}
+        settings = PipelineSettings(
+            **common, metrics_port=0, consumer_group_prefix=f"bench-{uuid.uuid4().hex[:6]}"
+        )
+        print(f"loading a simulated bank of {args.customers} customers through the pipeline...", flush=True)
+        pipeline = bootstrap(settings)
+        bank = simulate_bank(args.customers, 5, datetime.now(UTC))
+        pipeline.publish(bank.events())
+        pipeline.start()
+        pipeline.wait_idle(quiet_s=2.0, timeout_s=1800)
+        pipeline.stop()
+
+        service_settings = ServiceSettings(**common)
+        token = dev_token_issuer(service_settings).mint("bench", ["decision:write"], timedelta(hours=2))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EB_")}
+        env.update(
+            {
+                "EB_PROFILE": "services",
+                "EB_RUN_DIR": str(run_dir),
+                "EB_DATABASE_URL": db_url,
+                "EB_TOPIC_PREFIX": prefix,
+                "EB_METRICS_PORT": "0",
+                "EB_FEAST_REDIS_CONNECTION": "127.0.0.1:6379,db=0",
+            }
+        )
+        api_port, feast_port = _free_port(), _free_port()
+        api = _start(
+            [sys.executable, "-m", "pipelines.cli", "serve", "--port", str(api_port)],
+            env,
+            ROOT,
+            run_dir / "api.log",
+        )
+        feast = _start(
+            [
+                str(ROOT / ".venv" / "bin" / "feast"),
+                "-f",
+                "feature_store.services.yaml",
+                "serve",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(feast_port),
+                "--no-access-log",
+            ],
+            env,
+            ROOT / "feature_repo",
+            run_dir / "feast.log",
+        )
+        try:
+            _wait(f"http://127.0.0.1:{api_port}/healthz")
+            _wait(f"http://127.0.0.1:{feast_port}/health")
+            customers = [(c.source_system, c.source_key) for c in bank.customers]
+            rng = random.Random(1)
+            bodies = [
+                json.dumps(
+                    {
+                        "source_system": s,
+                        "customer_source_key": k,
+                        "amount": f"{rng.randint(50, 90000)}.00",
+                        "currency": "KES",
+                        "txn_type": "payment",
+                        "channel": "mpesa",
+                        "device_id": f"dev-{k}",
+                    }
+                ).encode()
+                for s, k in customers
+            ]
+            with create_engine(db_url).connect() as conn:
+                gcids = [r[0] for r in conn.execute(text("select distinct gcid from identity_record"))]
+            auth = {"Authorization": f"Bearer {token}"}
+
+            def decision(i):
+                return build_request(
+                    "127.0.0.1",
+                    api_port,
+                    "/v1/decisions/transaction",
+                    bodies[i % len(bodies)],
+                    auth,
+                )
+
+            noop_req = build_request("127.0.0.1", api_port, "/v1/noop", b"{}", {})
+            noop = lambda i: noop_req  # noqa: E731
+            feast_bodies = [
+                json.dumps({"feature_service": "customer_profile_v1", "entities": {"gcid": [g]}}).encode()
+                for g in gcids
+            ]
+
+            def feast_req(i):
+                return build_request(
+                    "127.0.0.1",
+                    feast_port,
+                    "/get-online-features",
+                    feast_bodies[i % len(feast_bodies)],
+                    {},
+                )
+
+            for make, port in ((decision, api_port), (noop, api_port), (feast_req, feast_port)):
+                run_constant_rate("127.0.0.1", port, make, 50, 3)  # warm-up
+            print("max sustainable rate (open model):", flush=True)
+            best = {}
+            for name, make, port in (
+                ("decision", decision, api_port),
+                ("noop", noop, api_port),
+                ("feast", feast_req, feast_port),
+            ):
+                best[name], _ = _ladder(name, port, make, args.duration, LADDER)
+            at70 = max(1.0, 0.7 * best["decision"])
+            final = run_constant_rate("127.0.0.1", api_port, decision, at70, args.final_duration)
+            print(
+                f"\ndecision at 70 % of its maximum ({at70:.0f}/s for {args.final_duration:.0f} s): "
+                f"achieved {final.achieved:.1f}/s p50 {final.p(50):.2f} ms p99 {final.p(99):.2f} ms "
+                f"p99.9 {final.p(99.9):.2f} ms errors {final.errors}"
+            )
+            print(
+                f"ratios: decision/noop = {best['decision'] / best['noop']:.2f} (target ≥ 0.8), "
+                f"decision/feast = {best['decision'] / best['feast']:.2f} (target ≥ 1.0)"
+            )
+            print(
+                json.dumps(
+                    {
+                        "max_rate": best,
+                        "at70": {
+                            "rate": at70,
+                            "p50": final.p(50),
+                            "p99": final.p(99),
+                            "p999": final.p(99.9),
+                            "errors": final.errors,
+                        },
+                    }
+                )
+            )
+        finally:
+            _stop(api)
+            _stop(feast)
+
+
+if __name__ == "__main__":
+    main()

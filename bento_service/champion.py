@@ -1,0 +1,158 @@
+"""The serving side of the model registry: the MLflow ``champion`` of a model, hot-swapped.
+
+:class:`ChampionModel` loads the version the alias (default ``champion``) points at, and
+:meth:`ChampionModel.refresh` (called by the background poller every ``poll_interval_s``, or by
+hand) re-reads the alias; when it points at another version, the new model is loaded *beside* the
+serving one and swapped in with one reference assignment, so requests never wait for a load and
+never see a half-loaded model (no downtime). A failed load keeps the current model and is logged.
+
+    model = ChampionModel(tracking_uri, "fraud")
+    model.start()                      # load now, then poll the alias in a daemon thread
+    score = model.score({"txn_count_24h": 3, "amount_vs_mean_30d": 4.2, ...})
+    score.value, score.model_version   # probability of the positive class, "3"
+    model.stop()
+
+Features are matched by name to the model's signature (missing or ``None`` → NaN, which the
+model's imputer handles); scoring is a NumPy call, no pandas on the request path.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import mlflow.sklearn
+import numpy as np
+from mlflow.exceptions import MlflowException
+from mlflow.models import get_model_info
+from mlflow.tracking import MlflowClient
+
+from pipelines.errors import EnterpriseBrainError
+
+__all__ = ["ChampionModel", "ModelUnavailable", "Score"]
+
+_log = logging.getLogger(__name__)
+
+
+class ModelUnavailable(EnterpriseBrainError):
+    """No version of the model could be loaded (alias unset, registry down, artifact missing)."""
+
+    status = 503
+    code = "model-unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    value: float
+    """Probability of the positive class (fraud, default), 0..1."""
+    model_version: str
+    """``<name>/<version>`` of the registered model version that scored."""
+
+
+class _Classifier(Protocol):
+    def predict_proba(self, x: Any) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    version: str
+    features: tuple[str, ...]
+    model: _Classifier
+
+
+class ChampionModel:
+    """The registered model ``name`` at ``alias``, reloaded when the alias moves."""
+
+    def __init__(
+        self, tracking_uri: str, name: str, *, alias: str = "champion", poll_interval_s: float = 30.0
+    ) -> None:
+        self._client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        self._tracking_uri = tracking_uri
+        self._name = name
+        self._alias = alias
+        self._poll_interval_s = poll_interval_s
+        self._current: _Loaded | None = None
+        self._refresh_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def version(self) -> str | None:
+        """The version serving now, ``None`` before the first successful load."""
+        current = self._current
+        return None if current is None else current.version
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        current = self._current
+        return () if current is None else current.features
+
+    def refresh(self) -> bool:
+        """Re-read the alias; load and swap in the version it names if it changed. True if swapped."""
+        with self._refresh_lock:
+            try:
+                target = self._client.get_model_version_by_alias(self._name, self._alias)
+            except MlflowException as exc:
+                _log.warning("cannot read %s@%s: %s", self._name, self._alias, exc)
+                return False
+            version = str(target.version)
+            if self._current is not None and self._current.version == version:
+                return False
+            try:
+                loaded = self._load(version)
+            except (MlflowException, OSError) as exc:
+                _log.error(
+                    "cannot load %s version %s, keeping %s: %s", self._name, version, self.version, exc
+                )
+                return False
+            self._current = loaded  # the swap: one reference assignment
+            _log.info("%s@%s now serves version %s", self._name, self._alias, version)
+            return True
+
+    def _load(self, version: str) -> _Loaded:
+        # the registry names where the version's files are; loading from there needs no global
+        # MLflow state (mlflow.set_tracking_uri), so several registries can serve in one process
+        source = self._client.get_model_version_download_uri(self._name, version)
+        info = get_model_info(source)
+        if info.signature is None:
+            raise MlflowException(f"{self._name} version {version} has no signature: feature names unknown")
+        features = tuple(info.signature.inputs.input_names())
+        model: _Classifier = mlflow.sklearn.load_model(source)
+        return _Loaded(version=version, features=features, model=model)
+
+    def score(self, features: Mapping[str, float | None]) -> Score:
+        """Score one feature vector with the serving version."""
+        current = self._current
+        if current is None:
+            raise ModelUnavailable(f"no version of {self._name}@{self._alias} is loaded")
+        row = np.array(
+            [[np.nan if (v := features.get(f)) is None else float(v) for f in current.features]],
+            dtype=np.float64,
+        )
+        value = float(current.model.predict_proba(row)[0, 1])
+        return Score(value=value, model_version=f"{self._name}/{current.version}")
+
+    def start(self) -> None:
+        """Load the champion now (errors are logged), then poll the alias in a daemon thread."""
+        self.refresh()
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._poll, name=f"champion-{self._name}", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self._poll_interval_s):
+            self.refresh()
