@@ -19,15 +19,17 @@ model's imputer handles); scoring is a NumPy call, no pandas on the request path
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import mlflow.artifacts
 import mlflow.sklearn
 import numpy as np
 from mlflow.exceptions import MlflowException
-from mlflow.models import get_model_info
+from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
 from pipelines.errors import EnterpriseBrainError
@@ -120,11 +122,13 @@ class ChampionModel:
         # the registry names where the version's files are; loading from there needs no global
         # MLflow state (mlflow.set_tracking_uri), so several registries can serve in one process
         source = self._client.get_model_version_download_uri(self._name, version)
-        info = get_model_info(source)
-        if info.signature is None:
-            raise MlflowException(f"{self._name} version {version} has no signature: feature names unknown")
-        features = tuple(info.signature.inputs.input_names())
-        model: _Classifier = mlflow.sklearn.load_model(source)
+        with tempfile.TemporaryDirectory() as tmp:
+            local = mlflow.artifacts.download_artifacts(artifact_uri=source, dst_path=tmp)
+            meta = Model.load(local)
+            if meta.signature is None:
+                raise MlflowException(f"{self._name} v{version} has no signature: feature names unknown")
+            features = tuple(meta.signature.inputs.input_names())
+            model: _Classifier = mlflow.sklearn.load_model(local)
         return _Loaded(version=version, features=features, model=model)
 
     def score(self, features: Mapping[str, float | None]) -> Score:

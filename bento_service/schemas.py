@@ -13,6 +13,7 @@ from pipelines.events import Channel
 
 __all__ = [
     "CreditDecisionRequest",
+    "DecisionRecord",
     "CustomerResponse",
     "DecisionRequest",
     "DecisionResponse",
@@ -170,3 +171,20 @@ class DecisionResponse(_Schema):
     latency_ms: float
     record_hash: str = Field(description="Hash-chain link of the log record ('' while the record is spooled)")
     logged: Literal["log", "spool"] = Field(default="log", description="Where the record was durably written")
+
+
+class DecisionRecord(_Schema):
+    """One logged decision with everything needed to explain it to an auditor."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    decision: DecisionResponse
+    request: dict[str, object] = Field(description="The request as received")
+    inputs: dict[str, object] = Field(
+        description="Profile, feature values with their as-of time, and scores as served"
+    )
+    shadow: dict[str, object] | None = Field(description="The shadow rule set's result (never answered)")
+    challenger: dict[str, object] | None = Field(description="The challenger model's score (never answered)")
+    seq: int = Field(description="Position in the hash chain")
+    prev_hash: str
+    record_hash: str

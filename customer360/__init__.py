@@ -4,6 +4,7 @@ Writes (``upsert_*``, ``record_*``, ``refresh_*``) run inside the caller's trans
 order-safe; reads (``get_*``, ``find_customers``) follow a merged GCID to its survivor.
 """
 
+from customer360._batch import ProjectionBatch
 from customer360._masking import mask_customer, mask_device, mask_email, mask_id, mask_phone, mask_transaction
 from customer360._projection import (
     drop_golden,
@@ -33,6 +34,7 @@ from customer360._queries import (
     survivor_of,
 )
 from customer360._rebuild import PROJECTION_TABLES, clear_projection, projection_snapshot
+from customer360._refresh import refresh_gcids
 from customer360._risk import (
     DEFAULT_RISK_POLICY,
     AlertInput,
@@ -80,6 +82,7 @@ __all__ = [
     "DeviceView",
     "GoldenRecord",
     "LookupKey",
+    "ProjectionBatch",
     "RiskComponent",
     "RiskInputs",
     "RiskPolicy",
@@ -116,6 +119,7 @@ __all__ = [
     "record_fraud_alert",
     "record_login",
     "record_risk_score",
+    "refresh_gcids",
     "refresh_golden",
     "refresh_risk",
     "risk_inputs",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, func, select, tuple_
 
-from customer360._risk import DEFAULT_RISK_POLICY, AlertInput, RiskInputs, RiskPolicy, SignalInput, score_risk
-from pipelines.storage.schema import channel_activity, fraud_alert, identity_record, risk_profile, risk_signal
+from customer360._risk import DEFAULT_RISK_POLICY, AlertInput, RiskInputs, RiskPolicy, SignalInput
+from pipelines.storage.schema import channel_activity, fraud_alert, identity_record, risk_signal
 
 __all__ = ["member_refs", "refresh_risk", "risk_inputs"]
 
@@ -60,18 +60,6 @@ def risk_inputs(conn: Connection, refs: list[tuple[str, str]]) -> RiskInputs:
 
 def refresh_risk(conn: Connection, gcid: str, policy: RiskPolicy = DEFAULT_RISK_POLICY) -> None:
     """Recompute ``risk_profile`` of ``gcid``; no evidence (or no members) → no row."""
-    conn.execute(delete(risk_profile).where(risk_profile.c.gcid == gcid))
-    risk = score_risk(risk_inputs(conn, member_refs(conn, gcid)), policy)
-    if risk.as_of is None:
-        return
-    conn.execute(
-        insert(risk_profile).values(
-            gcid=gcid,
-            score=risk.score,
-            level=risk.level,
-            components=risk.components,
-            open_alerts=risk.open_alerts,
-            policy_version=risk.policy_version,
-            as_of=risk.as_of,
-        )
-    )
+    from customer360._refresh import refresh_gcids
+
+    refresh_gcids(conn, [], [gcid], risk_policy=policy)

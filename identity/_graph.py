@@ -37,6 +37,12 @@ class IdentityGraph(Protocol):
     def survivor(self, gcid: str) -> str | None:
         """Follow aliases; ``None`` for a GCID never issued."""
 
+    def members(self, gcid: str) -> list[SourceRecordRef]:
+        """Records currently under ``gcid`` (a survivor), sorted."""
+
+    def move(self, refs: list[SourceRecordRef], gcid: str, at: datetime) -> None:
+        """Put existing records under ``gcid`` (a split)."""
+
 
 class InMemoryIdentityGraph:
     def __init__(self) -> None:
@@ -82,6 +88,13 @@ class InMemoryIdentityGraph:
         while gcid in self._alias:
             gcid = self._alias[gcid]
         return gcid
+
+    def members(self, gcid: str) -> list[SourceRecordRef]:
+        return sorted(ref for ref, s in self._records.items() if s.gcid == gcid)
+
+    def move(self, refs: list[SourceRecordRef], gcid: str, at: datetime) -> None:
+        for ref in refs:
+            self._records[ref] = StoredRecord(self._records[ref].record, gcid)
 
     def clusters(self) -> dict[str, set[SourceRecordRef]]:
         out: dict[str, set[SourceRecordRef]] = defaultdict(set)

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from identity._graph import IdentityGraph, StoredRecord
-from identity._matching import MatchDecision, match
+from identity._matching import Evidence, MatchDecision, match
+from identity._operations import fields_of
 from identity._record import IdentityRecord, SourceRecordRef
+from identity._scoring import Scorer
 
 __all__ = ["MATCHER_VERSION", "Resolution", "new_gcid", "resolve"]
 
@@ -45,8 +47,14 @@ def resolve(
     graph: IdentityGraph,
     at: datetime,
     gcid_factory: Callable[[], str] = new_gcid,
+    scorer: Scorer | None = None,
 ) -> Resolution:
-    """Decide the GCID of ``record`` and apply it to ``graph`` (assign, create, merge)."""
+    """Decide the GCID of ``record`` and apply it to ``graph`` (assign, create, merge).
+
+    With a ``scorer`` (trained :class:`IdentitySettings`) pairs are decided by Fellegi–Sunter
+    weights; without one by the deterministic guarded rules of :func:`identity.match`.
+    """
+    decide = match if scorer is None else _scored(scorer)
     current = graph.current(record.ref)
     matched: dict[str, None] = {}
     evidence: list[tuple[SourceRecordRef, MatchDecision]] = []
@@ -55,7 +63,7 @@ def resolve(
     for candidate in graph.candidates(record.keys(), MAX_RECORDS_PER_KEY):
         if candidate.record.ref == record.ref:
             continue
-        decision = match(record, candidate.record)
+        decision = decide(record, candidate.record)
         evidence.append((candidate.record.ref, decision))
         if decision.is_match:
             matched[candidate.gcid] = None
@@ -80,3 +88,14 @@ def resolve(
         merged=tuple(others),
         evidence=tuple(evidence),
     )
+
+
+def _scored(scorer: Scorer) -> Callable[[IdentityRecord, IdentityRecord], MatchDecision]:
+    def decide(a: IdentityRecord, b: IdentityRecord) -> MatchDecision:
+        explained = scorer.explain(fields_of(a), fields_of(b))
+        return MatchDecision(
+            explained.is_match,
+            tuple(Evidence(e.comparison, e.level, e.weight) for e in explained.evidence if e.level != "null"),
+        )
+
+    return decide

@@ -116,7 +116,7 @@ class IdentitySettings(BaseModel):
     #: prior probability that two records of a blocked pair are the same person
     prior: float = Field(default=1e-4, gt=0, lt=1)
     #: link when the match probability reaches this
-    match_threshold: float = Field(default=0.99, gt=0, lt=1)
+    match_threshold: float = Field(default=0.9, gt=0, lt=1)
     #: a block key shared by more records than this takes part only with its first ``max_block``
     max_block: int = Field(default=100, ge=2)
     trained: bool = False
@@ -233,11 +233,9 @@ def default_settings() -> IdentitySettings:
         Comparison(name="phone", field="phone", levels=(_lv("exact"), _lv("levenshtein", 1))),
         Comparison(name="email", field="email", levels=(_lv("exact"), _lv("levenshtein", 1))),
         Comparison(name="device_id", field="device_id", levels=(_lv("exact"),)),
+        # the street number is part of ``street`` (one address comparison: two would double-count)
         Comparison(
-            name="street_number", field="street_number", levels=(_lv("exact"), _lv("levenshtein", 1))
-        ),
-        Comparison(
-            name="street", field="street", levels=(_lv("exact"), _lv("jaro_winkler", 0.88))
+            name="street", field="street", levels=(_lv("exact"), _lv("jaro_winkler", 0.9), _lv("jaro_winkler", 0.8))
         ),
         Comparison(name="city", field="city", levels=(_lv("exact"), _lv("jaro_winkler", 0.88))),
         Comparison(name="postcode", field="postcode", levels=(_lv("exact"), _lv("levenshtein", 1))),
@@ -253,7 +251,9 @@ def default_settings() -> IdentitySettings:
         block_on("first_initial", "last_name", "dob_year"),
         block_on("last_name", "postcode"),
         block_on("first_name", "postcode"),
-        block_on("dob", "street_number"),
+        block_on("dob", "street"),
+        block_on("first_name", "street"),
+        block_on("first_name", "middle_name", "dob_year"),
     )
     training = (
         block_on("dob"),

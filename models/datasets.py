@@ -86,21 +86,23 @@ def fraud_entity_frame(
 
 
 def credit_entity_frame(
-    outcomes: Mapping[tuple[str, str], bool], gcids: Mapping[tuple[str, str], str], as_of: datetime
+    outcomes: Mapping[tuple[str, str], bool],
+    gcids: Mapping[tuple[str, str], str],
+    as_of: datetime | Mapping[tuple[str, str], datetime],
 ) -> pd.DataFrame:
-    """One row per resolved customer with an outcome, as of ``as_of`` (latest outcome per GCID)."""
-    labels: dict[str, int] = {}
+    """One row per resolved source customer with an outcome, as of its application time
+    (``as_of`` per record, or one instant for all), sorted by time."""
+    rows = []
     for ref, defaulted in sorted(outcomes.items()):
         gcid = gcids.get(ref)
-        if gcid is not None:
-            labels[gcid] = max(labels.get(gcid, 0), int(defaulted))
-    return pd.DataFrame(
-        {
-            "gcid": list(labels),
-            "event_timestamp": pd.to_datetime([as_of] * len(labels), utc=True),
-            "label": list(labels.values()),
-        }
-    )
+        if gcid is None:
+            continue
+        at = as_of if isinstance(as_of, datetime) else as_of.get(ref)
+        if at is not None:
+            rows.append({"gcid": gcid, "event_timestamp": at - _BEFORE, "label": int(defaulted)})
+    frame = pd.DataFrame(rows, columns=["gcid", "event_timestamp", "label"])
+    frame["event_timestamp"] = pd.to_datetime(frame["event_timestamp"], utc=True)
+    return frame.sort_values("event_timestamp", kind="stable").reset_index(drop=True)
 
 
 def training_frame(store: FeastFeatureStore, service: str, entities: pd.DataFrame) -> pd.DataFrame:

@@ -133,7 +133,7 @@ def bootstrap(
     features_handler = FeaturesHandler(engine, writer)
     warmed = features_handler.warm()
     handlers: list[Handler] = [
-        IdentityHandler(engine, publisher),
+        IdentityHandler(engine, publisher, IdentityHandler.load_settings(settings.identity_settings_path)),
         Customer360Handler(engine, batched=True),
         features_handler,
     ]

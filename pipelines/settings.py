@@ -50,6 +50,11 @@ class PipelineSettings(BaseSettings):
     consumer_group_prefix: str = "brain"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 disables the metrics server.")
     poll_timeout_ms: int = Field(default=200, ge=1)
+    identity_settings_path: Path | None = Field(
+        default=None,
+        description="Trained IdentitySettings JSON (brain identity resolve --save-settings); "
+        "unset: the deterministic guarded matcher.",
+    )
 
     @model_validator(mode="after")
     def _profile_defaults(self) -> PipelineSettings:

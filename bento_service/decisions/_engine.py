@@ -33,6 +33,7 @@ from bento_service.decisions._spool import DecisionSpool
 from bento_service.errors import NotFound, ServiceError
 from bento_service.metrics import DECISION_LATENCY, DECISION_OUTCOMES, DECISIONS_DEGRADED
 from bento_service.schemas import (
+    DecisionRecord,
     DecisionRequest,
     DecisionResponse,
     FeatureValues,
@@ -151,12 +152,22 @@ class DecisionEngine:
         with self._drain_lock:
             return self._spool.drain(self._log)
 
-    def stored(self, decision_id: str) -> DecisionResponse:
+    def stored(self, decision_id: str) -> DecisionRecord:
         stored = self._log.get(decision_id)
         if stored is None:
             raise NotFound(f"no decision {decision_id}")
-        return DecisionResponse.model_validate(stored.record["response"]).model_copy(
-            update={"record_hash": stored.record_hash}
+        record = stored.record
+        return DecisionRecord(
+            decision=DecisionResponse.model_validate(record["response"]).model_copy(
+                update={"record_hash": stored.record_hash}
+            ),
+            request=record["request"],
+            inputs=record["inputs"],
+            shadow=record.get("shadow"),
+            challenger=record.get("challenger"),
+            seq=stored.seq,
+            prev_hash=stored.prev_hash,
+            record_hash=stored.record_hash,
         )
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from bento_service.auth import Principal, Scope, require_scope
 from bento_service.deps import current, verifier
 from bento_service.schemas import (
     CreditDecisionRequest,
+    DecisionRecord,
     DecisionResponse,
     LoginDecisionRequest,
     TransactionDecisionRequest,
@@ -69,8 +70,13 @@ def credit_decision(
     return current().decisions.decide(request, idempotency_key)
 
 
-@router.get("/{decision_id}", response_model=DecisionResponse, summary="One logged decision")
+@router.get(
+    "/{decision_id}",
+    response_model=DecisionRecord,
+    summary="One logged decision, with its inputs, shadow results and chain link",
+    responses={404: {"description": "No such decision (problem details)"}},
+)
 def read_decision(
     decision_id: Annotated[str, Path(min_length=8, max_length=64)], _principal: DecisionReader
-) -> DecisionResponse:
+) -> DecisionRecord:
     return current().decisions.stored(decision_id)

@@ -94,7 +94,9 @@ class BinlogSource:
                 for i, row in enumerate(event.rows):
                     values = row["after_values"] if op == "update" else row["values"]
                     raw: dict[str, RawValue] = {str(k): raw_text(v) for k, v in values.items()}
-                    pending.append(Change(event.table, op, raw, f"{reader.log_file}:{event.packet.log_pos}:{i}", at))
+                    pending.append(
+                        Change(event.table, op, raw, f"{reader.log_file}:{event.packet.log_pos}:{i}", at)
+                    )
         finally:
             reader.close()
         lag = (datetime.now(UTC) - committed_at).total_seconds() if committed_at and changes else 0.0
@@ -108,7 +110,9 @@ class BinlogSource:
             return "`" + name.replace("`", "``") + "`"
 
         with self._conn.cursor() as cur:
-            cur.execute(f"SELECT {q(rule.column)} FROM {q(rule.table)} WHERE {q(rule.key)} = %s LIMIT 1", (value,))
+            cur.execute(
+                f"SELECT {q(rule.column)} FROM {q(rule.table)} WHERE {q(rule.key)} = %s LIMIT 1", (value,)
+            )
             row = cur.fetchone()
         return None if row is None else raw_text(row[0])
 

@@ -15,21 +15,11 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Connection, Engine, RootTransaction, select, tuple_
+from sqlalchemy import Connection, Engine, insert, select, tuple_
 
-from customer360 import (
-    record_fraud_alert,
-    record_login,
-    record_risk_score,
-    refresh_golden,
-    refresh_risk,
-    upsert_account,
-    upsert_source_customer,
-    upsert_transaction,
-)
+from customer360 import ProjectionBatch, refresh_gcids
 from pipelines.errors import EnterpriseBrainError
 from pipelines.events import (
-    AccountChanged,
     BrainEvent,
     CustomerChanged,
     FraudAlertRaised,
@@ -39,11 +29,9 @@ from pipelines.events import (
     LoginAttempted,
     RiskScoreUpdated,
     Topic,
-    TransactionPosted,
     utcnow,
 )
-from pipelines.processors._idempotency import already_processed, mark_processed
-from pipelines.storage.schema import identity_record
+from pipelines.storage.schema import identity_record, processed_event
 
 __all__ = ["BatchAborted", "Customer360Handler"]
 
@@ -74,105 +62,102 @@ class Customer360Handler:
         calls it before committing offsets). Unbatched, every event commits on its own."""
         self._engine = engine
         self._batched = batched
-        self._conn: Connection | None = None
-        self._tx: RootTransaction | None = None
-        self._golden: set[str] = set()
-        self._risk: set[str] = set()
-        self._golden_refs: set[tuple[str, str]] = set()
-        self._risk_refs: set[tuple[str, str]] = set()
+        self._pending: list[BrainEvent] = []
 
     def handle(self, event: BrainEvent) -> None:
-        conn = self._begin()
-        try:
-            if not already_processed(conn, self.name, event.event_id):
-                mark_processed(conn, self.name, event.event_id, utcnow())
-                self._apply(conn, event)
-        except Exception as exc:
-            self._abort()
-            if isinstance(exc, EnterpriseBrainError) and exc.status < 500:
-                # never let the runner dead-letter one event and commit the rolled-back rest
-                raise BatchAborted(f"batch rolled back: {exc.detail}") from exc
-            raise
+        """Buffer the event; :meth:`flush` applies the batch (at once, when unbatched)."""
+        self._pending.append(event)
         if not self._batched:
             self.flush()
 
     def flush(self) -> None:
-        """Recompute the touched GCIDs and commit the batch (before the runner commits offsets)."""
-        if self._conn is None:
+        """Apply the batch in one transaction, recompute the touched GCIDs, commit (the runner
+        commits offsets after this returns)."""
+        events, self._pending = self._pending, []
+        if not events:
             return
-        conn = self._conn
         try:
-            golden, risk = set(self._golden), set(self._risk)
-            refs = self._golden_refs | self._risk_refs
-            if refs:
-                found = conn.execute(
-                    select(
-                        identity_record.c.source_system, identity_record.c.source_key, identity_record.c.gcid
-                    ).where(
-                        tuple_(identity_record.c.source_system, identity_record.c.source_key).in_(
-                            sorted(refs)
-                        )
-                    )
-                ).all()
-                for system, key, gcid in found:
-                    if (system, key) in self._golden_refs:
-                        golden.add(gcid)
-                    if (system, key) in self._risk_refs:
-                        risk.add(gcid)
-            for gcid in sorted(golden):
-                refresh_golden(conn, gcid)
-            for gcid in sorted(risk | golden):
-                refresh_risk(conn, gcid)
-            assert self._tx is not None
-            self._tx.commit()
-        except Exception:
-            self._abort()
+            with self._engine.begin() as conn:
+                self._apply_batch(conn, events)
+        except EnterpriseBrainError as exc:
+            if exc.status < 500:
+                # never let the runner dead-letter one event and commit the rolled-back rest
+                raise BatchAborted(f"batch rolled back: {exc.detail}") from exc
             raise
-        self._close()
 
-    def _begin(self) -> Connection:
-        if self._conn is None:
-            self._conn = self._engine.connect()
-            self._tx = self._conn.begin()
-        return self._conn
+    def _apply_batch(self, conn: Connection, events: list[BrainEvent]) -> None:
+        ids = sorted({e.event_id for e in events})
+        done: set[str] = set()
+        for i in range(0, len(ids), 500):
+            done.update(
+                conn.execute(
+                    select(processed_event.c.event_id).where(
+                        processed_event.c.consumer == self.name,
+                        processed_event.c.event_id.in_(ids[i : i + 500]),
+                    )
+                ).scalars()
+            )
+        fresh: list[BrainEvent] = []
+        for e in events:
+            if e.event_id not in done:
+                done.add(e.event_id)
+                fresh.append(e)
+        if not fresh:
+            return
+        now = utcnow()
+        conn.execute(
+            insert(processed_event),
+            [{"consumer": self.name, "event_id": e.event_id, "processed_at": now} for e in fresh],
+        )
+        batch = ProjectionBatch(conn)
+        batch.prefetch(fresh)
+        golden: set[str] = set()
+        risk: set[str] = set()
+        golden_refs: set[tuple[str, str]] = set()
+        risk_refs: set[tuple[str, str]] = set()
+        for e in fresh:
+            self._apply(batch, e, golden, risk, golden_refs, risk_refs)
+        batch.write()
+        refs = sorted(golden_refs | risk_refs)
+        for i in range(0, len(refs), 500):
+            found = conn.execute(
+                select(
+                    identity_record.c.source_system, identity_record.c.source_key, identity_record.c.gcid
+                ).where(
+                    tuple_(identity_record.c.source_system, identity_record.c.source_key).in_(
+                        refs[i : i + 500]
+                    )
+                )
+            ).all()
+            for system, key, gcid in found:
+                if (system, key) in golden_refs:
+                    golden.add(gcid)
+                if (system, key) in risk_refs:
+                    risk.add(gcid)
+        refresh_gcids(conn, golden, risk | golden)
 
-    def _abort(self) -> None:
-        try:
-            if self._tx is not None and self._tx.is_active:
-                self._tx.rollback()
-        finally:
-            self._close()
-
-    def _close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-        self._conn = self._tx = None
-        self._golden, self._risk = set(), set()
-        self._golden_refs, self._risk_refs = set(), set()
-
-    def _apply(self, conn: Connection, event: BrainEvent) -> None:
-        if isinstance(event, CustomerChanged):
-            upsert_source_customer(conn, event)
-            self._golden_refs.add((event.source_system, event.source_key))
-        elif isinstance(event, AccountChanged):
-            upsert_account(conn, event)
-        elif isinstance(event, TransactionPosted):
-            upsert_transaction(conn, event)
-        elif isinstance(event, LoginAttempted):
-            record_login(conn, event)
-            if not event.payload.success:
-                self._risk_refs.add((event.source_system, event.payload.customer_source_key))
-        elif isinstance(event, FraudAlertRaised):
-            record_fraud_alert(conn, event)
-            self._risk_refs.add((event.source_system, event.payload.customer_source_key))
-        elif isinstance(event, RiskScoreUpdated):
-            record_risk_score(conn, event)
-            self._risk_refs.add((event.source_system, event.payload.customer_source_key))
-        elif isinstance(event, GcidAssigned):
-            self._golden.add(event.payload.gcid)
+    @staticmethod
+    def _apply(
+        batch: ProjectionBatch,
+        event: BrainEvent,
+        golden: set[str],
+        risk: set[str],
+        golden_refs: set[tuple[str, str]],
+        risk_refs: set[tuple[str, str]],
+    ) -> None:
+        if isinstance(event, GcidAssigned):
+            golden.add(event.payload.gcid)
             if event.payload.previous_gcid:
-                self._golden.add(event.payload.previous_gcid)
+                golden.add(event.payload.previous_gcid)
         elif isinstance(event, GcidMerged):
-            self._golden.update((event.payload.survivor, event.payload.merged))
+            golden.update((event.payload.survivor, event.payload.merged))
         elif isinstance(event, GcidSplit):
-            self._golden.update((event.payload.gcid, event.payload.new_gcid))
+            golden.update((event.payload.gcid, event.payload.new_gcid))
+        else:
+            batch.apply(event)
+            if isinstance(event, CustomerChanged):
+                golden_refs.add((event.source_system, event.source_key))
+            elif isinstance(event, LoginAttempted) and not event.payload.success:
+                risk_refs.add((event.source_system, event.payload.customer_source_key))
+            elif isinstance(event, FraudAlertRaised | RiskScoreUpdated):
+                risk_refs.add((event.source_system, event.payload.customer_source_key))

@@ -13,7 +13,9 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, insert, select
 
 from customer360 import upsert_source_customer
-from identity import MATCHER_VERSION, IdentityRecord, Resolution, SourceRecordRef, resolve
+from pathlib import Path
+
+from identity import MATCHER_VERSION, IdentityRecord, IdentitySettings, Resolution, Scorer, SourceRecordRef, resolve
 from pipelines.events import (
     BrainEvent,
     CustomerChanged,
@@ -60,7 +62,9 @@ def _ref(r: SourceRecordRef) -> SourceRef:
     return SourceRef(source_system=r.source_system, source_key=r.source_key)
 
 
-def identity_events(cause: CustomerChanged, res: Resolution, at: datetime) -> list[IdentityEvent]:
+def identity_events(
+    cause: CustomerChanged, res: Resolution, at: datetime, settings_version: str = MATCHER_VERSION
+) -> list[IdentityEvent]:
     ref = res.record.ref
     out: list[IdentityEvent] = []
     for merged in res.merged:
@@ -84,9 +88,9 @@ def identity_events(cause: CustomerChanged, res: Resolution, at: datetime) -> li
                         for other, decision in res.evidence
                         if decision.is_match
                         for e in decision.evidence
-                        if e.level in ("exact", "fuzzy")
+                        if e.weight > 0
                     ),
-                    settings_version=MATCHER_VERSION,
+                    settings_version=settings_version,
                     decided_by="resolver",
                     reason=f"{ref} matched records of both GCIDs",
                 ),
@@ -109,9 +113,9 @@ def identity_events(cause: CustomerChanged, res: Resolution, at: datetime) -> li
                 evidence=tuple(
                     IdentityEvidence(attribute=e.attribute, level=e.level, weight=e.weight)
                     for e in (best.evidence if best else ())
-                    if e.level in ("exact", "fuzzy")
+                    if e.weight > 0
                 ),
-                settings_version=MATCHER_VERSION,
+                settings_version=settings_version,
                 decided_by="resolver",
                 reason="new customer" if res.created else "matched existing records",
             ),
@@ -124,9 +128,18 @@ class IdentityHandler:
     name = "identity"
     topics: tuple[str, ...] = (Topic.CUSTOMER.value,)
 
-    def __init__(self, engine: Engine, publisher: EventPublisher) -> None:
+    def __init__(
+        self, engine: Engine, publisher: EventPublisher, settings: IdentitySettings | None = None
+    ) -> None:
         self._engine = engine
         self._publisher = publisher
+        self._scorer = Scorer(settings) if settings is not None else None
+        self._version = settings.settings_version if settings is not None else MATCHER_VERSION
+
+    @staticmethod
+    def load_settings(path: Path | None) -> IdentitySettings | None:
+        """Trained settings from ``path``; ``None`` (the deterministic matcher) when unset."""
+        return IdentitySettings.from_json(path.read_text()) if path is not None else None
 
     def handle(self, event: BrainEvent) -> None:
         if not isinstance(event, CustomerChanged):
@@ -149,8 +162,8 @@ class IdentityHandler:
         if not upsert_source_customer(conn, event):
             return []  # an older version than the one we hold: identity unchanged
         graph = SqlIdentityGraph(conn, event.event_id)
-        res = resolve(identity_record_of(event), graph, now)
-        events = identity_events(event, res, now)
+        res = resolve(identity_record_of(event), graph, now, scorer=self._scorer)
+        events = identity_events(event, res, now, self._version)
         for out in events:
             other: str | None
             if isinstance(out, GcidMerged):

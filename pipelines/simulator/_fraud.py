@@ -44,7 +44,9 @@ class Behaviour:
     fraud_transactions: set[str] = field(default_factory=set)
     """Ground truth: event ids of the fraudulent transactions."""
     credit_default: dict[tuple[str, str], bool] = field(default_factory=dict)
-    """Ground truth: (source_system, customer source key) -> defaulted within 90 days of ``now``."""
+    """Ground truth: (source_system, customer source key) -> defaulted within 90 days of applying."""
+    credit_applied_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    """When each customer with a credit outcome applied (the credit model's label time)."""
 
     def events(self) -> list[BrainEvent]:
         return [*self.logins, *self.risk, *self.alerts]
@@ -138,6 +140,7 @@ def simulate_behaviour(
                 )
             logit = (540 - score) / 45 + (1.5 if rating == "high" else 0.0)
             out.credit_default[ref] = rng.random() < 1 / (1 + math.exp(-logit))
+            out.credit_applied_at[ref] = now - timedelta(seconds=rng.randint(60, 30 * 3600))
         if rng.random() >= fraud_share:
             continue
         # account takeover between 01:00 and 04:00 EAT (22:00-01:00 UTC) in the last 40 hours

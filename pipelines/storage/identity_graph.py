@@ -138,6 +138,17 @@ class SqlIdentityGraph:
         ).all()
         return [SourceRecordRef(r.source_system, r.source_key) for r in rows]
 
+    def move(self, refs: list[SourceRecordRef], gcid: str, at: datetime) -> None:
+        for ref in refs:
+            self._conn.execute(
+                update(identity_record)
+                .where(
+                    identity_record.c.source_system == ref.source_system,
+                    identity_record.c.source_key == ref.source_key,
+                )
+                .values(gcid=gcid)
+            )
+
     def gcid_of(self, source_system: str, source_key: str) -> str | None:
         value: str | None = self._conn.execute(
             select(identity_record.c.gcid).where(

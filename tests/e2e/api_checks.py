@@ -52,6 +52,7 @@ def check_brain_through_the_api(client: httpx.Client, truth: Truth, customers: i
         assert ga != gb, f"household members {a} and {b} were merged"
 
     logged = client.get(f"/v1/decisions/{first['decision_id']}")
-    assert logged.status_code == 200 and logged.json()["decision_id"] == first["decision_id"]
+    assert logged.status_code == 200 and logged.json()["decision"]["decision_id"] == first["decision_id"]
+    assert logged.json()["record_hash"] == first["record_hash"]
     assert client.get("/customer/GCNOSUCHCUSTOMER00").status_code == 404
     return str(first["decision_id"])

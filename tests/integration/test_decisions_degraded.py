@@ -80,7 +80,7 @@ def test_decisions_survive_redis_postgres_and_kafka_outages(tmp_path, pg_url):
         while engine.drain_spool() == 0 and time.monotonic() < deadline:
             time.sleep(0.5)
         for decision in (healthy, no_features, slow_db, no_db):
-            assert engine.stored(decision.decision_id).outcome == decision.outcome
+            assert engine.stored(decision.decision_id).decision.outcome == decision.outcome
         report = verify_chain(direct)
         assert report.ok and report.checked == 4, report.problems
         engine.close()

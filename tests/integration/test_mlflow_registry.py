@@ -99,6 +99,6 @@ def test_register_promote_and_serve_the_champion(tracking: str, tmp_path: Path) 
     assert model.refresh() is False  # unchanged alias: nothing reloaded
 
     promote(tracking, "fraud", first.version, "challenger")
-    assert client.get_model_version_by_alias("fraud", "challenger").version == "1"
+    assert str(client.get_model_version_by_alias("fraud", "challenger").version) == "1"
     with pytest.raises(ValueError, match="alias"):
         promote(tracking, "fraud", first.version, "production")  # type: ignore[arg-type]

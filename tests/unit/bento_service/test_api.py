@@ -39,7 +39,9 @@ def test_decision_is_answered_logged_and_published(api):
     assert body["outcome"] == "APPROVE" and body["reasons"][0]["code"] == "OK"
     assert body["features"]["txn_count_24h"] == 4
     stored = api.client.get(f"/v1/decisions/{body['decision_id']}", headers=api.token("decision:read")).json()
-    assert stored == body  # the log returns exactly what was answered, hash included
+    assert stored["decision"] == body  # the log returns exactly what was answered, hash included
+    assert stored["request"]["amount"] == "2500.00" and stored["inputs"]["features"]["txn_count_24h"] == 4
+    assert stored["seq"] == 1 and stored["prev_hash"] == "0" * 64
     assert current().relay.run_once() == 1
     [event] = api.bus.records("decision.events")
     assert json.loads(event.value)["payload"]["record_hash"] == body["record_hash"]

@@ -156,7 +156,7 @@ def test_database_down_uses_the_cached_profile_and_spools_the_record(db, tmp_pat
         FlakyLog.down.clear()
     assert engine.drain_spool() == 1
     assert engine.drain_spool() == 0
-    assert engine.stored(spooled.decision_id).outcome == spooled.outcome
+    assert engine.stored(spooled.decision_id).decision.outcome == spooled.outcome
     assert verify_chain(db).ok
     relay = DecisionRelay(db, bus.publisher())
     assert relay.run_once() == 2  # the spooled decision is published once it reaches the log

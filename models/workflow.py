@@ -1,0 +1,97 @@
+"""End-to-end training workflows: the steps the notebooks and ``brain models train`` run.
+
+``build_training_frame`` → ``train`` → ``log_and_register``, with the feature service of each
+model fixed here (a new service version is a new model contract: change it here, on purpose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from models.datasets import credit_entity_frame, fraud_entity_frame, gcid_map, training_frame
+from models.registry import RegisteredModel, artifact_root, log_and_register, tracking_uri
+from models.training import TrainedModel, train
+from pipelines.events import BrainEvent
+from pipelines.features.feast_store import FeastFeatureStore
+from pipelines.processors.features import replay
+from pipelines.settings import PipelineSettings
+from pipelines.simulator import SimulatedBank, simulate_bank
+from pipelines.storage import create_db_engine, migrate
+
+__all__ = [
+    "FEATURE_SERVICES",
+    "ModelName",
+    "SimulatedWorld",
+    "build_training_frame",
+    "simulated_world",
+    "train_and_register",
+]
+
+ModelName = Literal["fraud", "credit"]
+FEATURE_SERVICES: dict[ModelName, str] = {"fraud": "fraud_v1", "credit": "credit_v1"}
+
+
+@dataclass
+class SimulatedWorld:
+    """A simulated bank whose events went through identity resolution and the feature processor."""
+
+    settings: PipelineSettings
+    bank: SimulatedBank
+    engine: Engine
+    store: FeastFeatureStore
+
+
+def simulated_world(
+    settings: PipelineSettings, *, customers: int, seed: int, now: datetime, fraud_share: float = 0.05
+) -> SimulatedWorld:
+    """Simulate a bank with behaviour, apply the feature repo, and stream its events into Feast."""
+    bank = simulate_bank(customers, seed, now, fraud_share=fraud_share)
+    engine = create_db_engine(settings.db_url)
+    migrate(engine)
+    store = FeastFeatureStore(settings)
+    store.apply()
+    replay(bank.events(), engine, store)
+    return SimulatedWorld(settings, bank, engine, store)
+
+
+def build_training_frame(
+    model: ModelName,
+    store: FeastFeatureStore,
+    engine: Engine,
+    events: Sequence[BrainEvent],
+    *,
+    fraud_event_ids: Sequence[str] = (),
+    credit_outcomes: Mapping[tuple[str, str], bool] | None = None,
+    as_of: datetime | Mapping[tuple[str, str], datetime] | None = None,
+) -> pd.DataFrame:
+    """Labels (``models.datasets``) joined point-in-time with the model's feature service."""
+    gcids = gcid_map(engine)
+    if model == "fraud":
+        entities = fraud_entity_frame(events, gcids, fraud_event_ids=set(fraud_event_ids))
+    else:
+        if credit_outcomes is None or as_of is None:
+            raise ValueError("the credit model needs outcomes and an as-of time")
+        entities = credit_entity_frame(credit_outcomes, gcids, as_of)
+    return training_frame(store, FEATURE_SERVICES[model], entities)
+
+
+def train_and_register(
+    model: ModelName, frame: pd.DataFrame, settings: PipelineSettings, **train_args: float | int
+) -> tuple[TrainedModel, RegisteredModel]:
+    """Train on ``frame`` (time-based split), log the run to MLflow and register a new version."""
+    trained = train(frame, **train_args)  # type: ignore[arg-type]
+    registered = log_and_register(
+        trained,
+        name=model,
+        feature_service=FEATURE_SERVICES[model],
+        training_frame=frame,
+        tracking=tracking_uri(settings),
+        artifacts=artifact_root(settings),
+    )
+    return trained, registered

@@ -1,0 +1,64 @@
+"""kill -9 of the Customer 360 worker mid-stream, restart: the tables equal a clean run's.
+
+Real Kafka and PostgreSQL; the worker is ``brain rebuild worker`` in a subprocess. The default
+size fits the suite's time budget; ``make bench-customer360-kill`` runs the same check on 100k
+events (``bench/customer360_kill.py``).
+"""
+
+import os
+import signal
+
+import pytest
+
+from customer360 import projection_snapshot
+from pipelines.storage import create_db_engine, migrate
+from tests.integration.c360_services import (
+    apply_clean,
+    processed,
+    publish,
+    services_env,
+    start_worker,
+    wait_processed,
+)
+from tests.services import postgres_database
+from tests.unit.customer360.c360_world import synthetic_stream, write_graph
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
+
+
+def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(pg_engine, pg_url, topic_prefix, tmp_path):
+    graph, events = synthetic_stream(150, seed=5)
+    write_graph(pg_engine, graph)
+    publish(topic_prefix, events)
+    env = services_env(pg_url, topic_prefix, tmp_path)
+    log = tmp_path / "worker.log"
+
+    worker = start_worker(env, log)
+    try:
+        wait_processed(pg_engine, len(events) // 3, 120, worker)
+    finally:
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    killed_at = processed(pg_engine)
+    assert 0 < killed_at < len(events), "the kill must land mid-stream"
+
+    worker = start_worker(env, log)
+    try:
+        wait_processed(pg_engine, len(events), 180, worker)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    assert processed(pg_engine) == len(events)
+
+    with postgres_database() as clean_url:
+        clean = create_db_engine(clean_url)
+        migrate(clean)
+        write_graph(clean, graph)
+        apply_clean(clean, events)
+        with clean.connect() as conn:
+            expected = projection_snapshot(conn)
+        clean.dispose()
+    with pg_engine.connect() as conn:
+        got = projection_snapshot(conn)
+    assert {t: len(r) for t, r in got.items()} == {t: len(r) for t, r in expected.items()}
+    assert got == expected
