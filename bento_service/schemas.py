@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from customer360 import CustomerView, TransactionView
 from pipelines.events import Channel
@@ -22,6 +23,11 @@ __all__ = [
     "Reason",
     "TransactionDecisionRequest",
 ]
+
+
+def _with_example(example: JsonDict) -> ConfigDict:
+    """Frozen, strict request models that carry one OpenAPI example."""
+    return ConfigDict(frozen=True, extra="forbid", json_schema_extra={"examples": [example]})
 
 
 class _Schema(BaseModel):
@@ -57,24 +63,18 @@ class _WhoRequest(_Schema):
 class TransactionDecisionRequest(_WhoRequest):
     """A payment, transfer or withdrawal about to be executed."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "source_system": "v5",
-                    "customer_source_key": "CUST-0000042",
-                    "account_key": "V5-AC-0000101",
-                    "amount": "2500.00",
-                    "currency": "KES",
-                    "txn_type": "payment",
-                    "channel": "mpesa",
-                    "counterparty": "254712345678",
-                    "device_id": "dev-CUST-0000042",
-                }
-            ]
-        },
+    model_config = _with_example(
+        {
+            "source_system": "v5",
+            "customer_source_key": "CUST-0000042",
+            "account_key": "V5-AC-0000101",
+            "amount": "2500.00",
+            "currency": "KES",
+            "txn_type": "payment",
+            "channel": "mpesa",
+            "counterparty": "254712345678",
+            "device_id": "dev-CUST-0000042",
+        }
     )
 
     account_key: str | None = None
@@ -95,20 +95,14 @@ class TransactionDecisionRequest(_WhoRequest):
 class LoginDecisionRequest(_WhoRequest):
     """A sign-in on a digital channel, before the session is granted."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "source_system": "v5",
-                    "customer_source_key": "CUST-0000042",
-                    "channel": "mobile",
-                    "device_id": "dev-CUST-0000042",
-                    "ip_address": "196.201.214.10",
-                }
-            ]
-        },
+    model_config = _with_example(
+        {
+            "source_system": "v5",
+            "customer_source_key": "CUST-0000042",
+            "channel": "mobile",
+            "device_id": "dev-CUST-0000042",
+            "ip_address": "196.201.214.10",
+        }
     )
 
     channel: Channel
@@ -120,21 +114,15 @@ class LoginDecisionRequest(_WhoRequest):
 class CreditDecisionRequest(_WhoRequest):
     """A digital-loan application: pre-approval and limit."""
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "source_system": "v5",
-                    "customer_source_key": "CUST-0000042",
-                    "product": "mobile_loan",
-                    "amount": "25000.00",
-                    "currency": "KES",
-                    "term_days": 30,
-                }
-            ]
-        },
+    model_config = _with_example(
+        {
+            "source_system": "v5",
+            "customer_source_key": "CUST-0000042",
+            "product": "mobile_loan",
+            "amount": "25000.00",
+            "currency": "KES",
+            "term_days": 30,
+        }
     )
 
     product: Literal["mobile_loan", "personal_loan", "overdraft", "asset_finance"]
