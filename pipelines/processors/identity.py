@@ -203,3 +203,69 @@ class IdentityHandler:
 
     def flush(self) -> None:
         return None  # effects are committed per event
+
+
+def _lineage(conn: Connection, out: IdentityEvent, kind: str, gcid: str, other: str | None, at: datetime) -> None:
+    conn.execute(
+        insert(identity_lineage).values(
+            event_id=out.event_id,
+            cause_event_id=out.event_id,
+            kind=kind,
+            gcid=gcid,
+            other_gcid=other,
+            detail={"event": out.model_dump(mode="json")},
+            decided_by=out.payload.decided_by,
+            settings_version=out.payload.settings_version,
+            at=at,
+        )
+    )
+
+
+def operator_merge(conn: Connection, a: str, b: str, reason: str, decided_by: str) -> GcidMerged:
+    """Merge two GCIDs by hand (the older survives) and record the lineage."""
+    now = utcnow()
+    outcome = merge_gcids(SqlIdentityGraph(conn), a, b, now)
+    out = GcidMerged(
+        event_id=make_event_id(SOURCE_SYSTEM, "operator-merge", f"{outcome.merged}>{outcome.survivor}", now.isoformat()),
+        source_system=SOURCE_SYSTEM,
+        source_table="gcid",
+        source_key=outcome.survivor,
+        occurred_at=now,
+        payload=GcidMergedPayload(
+            survivor=outcome.survivor,
+            merged=outcome.merged,
+            records=tuple(_ref(r) for r in outcome.records),
+            evidence=(),
+            settings_version="operator",
+            decided_by=decided_by,
+            reason=reason,
+        ),
+    )
+    _lineage(conn, out, "merge", outcome.survivor, outcome.merged, now)
+    return out
+
+
+def operator_split(
+    conn: Connection, gcid: str, records: list[SourceRecordRef], reason: str, decided_by: str
+) -> GcidSplit:
+    """Move ``records`` out of ``gcid`` under a new GCID and record the lineage."""
+    now = utcnow()
+    outcome = split_gcid(SqlIdentityGraph(conn), gcid, records, now, new_gcid)
+    out = GcidSplit(
+        event_id=make_event_id(SOURCE_SYSTEM, "operator-split", f"{outcome.gcid}>{outcome.new_gcid}", now.isoformat()),
+        source_system=SOURCE_SYSTEM,
+        source_table="gcid",
+        source_key=outcome.gcid,
+        occurred_at=now,
+        payload=GcidSplitPayload(
+            gcid=outcome.gcid,
+            new_gcid=outcome.new_gcid,
+            records=tuple(_ref(r) for r in outcome.records),
+            evidence=(),
+            settings_version="operator",
+            decided_by=decided_by,
+            reason=reason,
+        ),
+    )
+    _lineage(conn, out, "split", outcome.gcid, outcome.new_gcid, now)
+    return out
