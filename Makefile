@@ -63,3 +63,14 @@ clean: ## Remove the run directory (data of the local services and embedded stor
 
 bench-decisions: infra-up ## Decision endpoint vs BentoML no-op vs feast serve, open-model rates
 	$(BIN)/python -m bench.decisions
+
+.PHONY: bench-identity
+bench-identity: venv ## Identity: F1 on ../shared/data/er (online and bulk), then 1 M online latency and bulk time
+	$(BIN)/python bench/identity_eval.py
+	$(BIN)/python bench/identity_latency.py --n 1000000 --probe 10000
+
+.PHONY: bench-customer360
+bench-customer360: infra-up ## Customer 360: freshness at 1k/5k ev/s, reads at 1 M customers / 20 M txns, kill -9 on 100k events
+	$(BIN)/python -m bench.customer360_freshness --rates 1000 5000
+	$(BIN)/python -m bench.customer360_reads --customers 1000000 --transactions 20000000
+	$(BIN)/python -m bench.customer360_kill --events 100000

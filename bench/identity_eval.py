@@ -95,8 +95,8 @@ def run(task: str, mode: str, settings_dir: Path) -> dict[str, float]:
     if result.exit_code != 0:
         raise RuntimeError(f"{task}: {result.output}") from result.exception
     seconds = time.perf_counter() - t0
-    with out.open() as f:
-        rows = list(csv.DictReader(f))
+    with out.open() as fh:
+        rows = list(csv.DictReader(fh))
     truth = [t for path in files for t in truth_of(path)]
     metrics = score([r["source"] for r in rows], [r["gcid"] for r in rows], truth, link)
     metrics["seconds"] = seconds
@@ -110,9 +110,8 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA.exists():
         raise SystemExit(f"{DATA} is absent")
-    print(
-        f"{'task':<14} {'mode':<6} {'precision':>9} {'recall':>7} {'F1':>7} {'wrong-merge':>11} {'pairs':>8} {'s':>6}"
-    )
+    head = f"{'task':<14} {'mode':<6} {'precision':>9} {'recall':>7} {'F1':>7}"
+    print(f"{head} {'wrong-merge':>11} {'pairs':>8} {'s':>6}")
     with tempfile.TemporaryDirectory() as tmp:
         for task in args.only.split(","):
             for mode in args.modes.split(","):

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from bento_service.problems import install_problem_handlers
-from bento_service.routes import customer_activity, customers, decisions
+from bento_service.routes import customer_activity, customers, decisions, identity
 
 __all__ = ["build_app"]
 
@@ -18,4 +18,5 @@ def build_app() -> FastAPI:
     app.include_router(customers.router)
     app.include_router(customer_activity.router)
     app.include_router(decisions.router)
+    app.include_router(identity.router)
     return app

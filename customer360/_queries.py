@@ -68,6 +68,8 @@ def survivor_of(conn: Connection, gcid: str) -> str:
         raise UnknownGcid(f"no customer with GCID {gcid}")
     survivor: str = row.merged_into or gcid
     for _ in range(16):  # a chain of merges (a survivor merged later) resolves to its end
+        if survivor == gcid:
+            break
         nxt = conn.execute(select(gcid_t.c.merged_into).where(gcid_t.c.gcid == survivor)).scalar()
         if not nxt:
             break
@@ -192,10 +194,13 @@ def _minor(amount: Decimal, currency: str | None) -> int:
 
 
 def get_transactions(
-    conn: Connection, gcid: str, q: TransactionQuery = TransactionQuery()
+    conn: Connection,
+    gcid: str,
+    q: TransactionQuery = TransactionQuery(),
+    refs: list[tuple[str, str]] | None = None,
 ) -> TransactionPage:
     """Newest first, keyset-paginated on ``(occurred_at, source_system, transaction_key)``."""
-    refs = member_refs(conn, gcid)
+    refs = member_refs(conn, gcid) if refs is None else refs
     if not refs:
         return TransactionPage(items=[], next_cursor=None)
     t = transaction_360.c
@@ -238,12 +243,16 @@ def get_transactions(
     return TransactionPage(items=items, next_cursor=_encode_cursor(items[-1]) if more and items else None)
 
 
-def get_recent_transactions(conn: Connection, gcid: str, limit: int = 50) -> list[TransactionView]:
-    return get_transactions(conn, gcid, TransactionQuery(limit=limit)).items
+def get_recent_transactions(
+    conn: Connection, gcid: str, limit: int = 50, refs: list[tuple[str, str]] | None = None
+) -> list[TransactionView]:
+    return get_transactions(conn, gcid, TransactionQuery(limit=limit), refs).items
 
 
-def get_customer(conn: Connection, gcid: str) -> CustomerView:
-    """The golden record with its accounts; a merged GCID answers with its survivor."""
+def get_customer(conn: Connection, gcid: str, refs: list[tuple[str, str]] | None = None) -> CustomerView:
+    """The golden record with its accounts; a merged GCID answers with its survivor.
+
+    ``refs``: the survivor's member records, when the caller already has them."""
     survivor = survivor_of(conn, gcid)
     row = conn.execute(select(customer_360).where(customer_360.c.gcid == survivor)).first()
     if row is None:
@@ -272,14 +281,15 @@ def get_customer(conn: Connection, gcid: str) -> CustomerView:
         sanctioned=row.sanctioned,
         attribute_sources=row.attribute_sources,
         source_records=list(row.source_records),
-        accounts=get_accounts(conn, survivor),
+        accounts=get_accounts(conn, survivor, refs),
         policy_version=row.policy_version,
         updated_at=row.updated_at,
     )
 
 
-def get_risk(conn: Connection, gcid: str) -> RiskView:
-    survivor = survivor_of(conn, gcid)
+def get_risk(conn: Connection, gcid: str, survivor: str | None = None) -> RiskView:
+    """``survivor``: the survivor of ``gcid`` when the caller already resolved it."""
+    survivor = survivor or survivor_of(conn, gcid)
     flags = conn.execute(
         select(customer_360.c.pep, customer_360.c.sanctioned).where(customer_360.c.gcid == survivor)
     ).first()

@@ -7,10 +7,18 @@ The domain core: it imports no Kafka, Redis, Feast, BentoML or MLflow. Storage i
 from identity._blocking import key_function
 from identity._comparisons import FieldRecord
 from identity._graph import IdentityGraph, InMemoryIdentityGraph, StoredRecord
-from identity._matching import Evidence, MatchDecision, match, name_key
-from identity._record import IdentityRecord, SourceRecordRef
-from identity._linker import Link, Linker, OnlineResult, blocked_pairs, bulk_clusters
+from identity._linker import (
+    Link,
+    Linker,
+    OnlineResult,
+    blocked_pairs,
+    bulk_clusters,
+    reference_bulk_clusters,
+)
 from identity._mapping import FileMapping, SourceMapping, standardise
+from identity._matching import Evidence, MatchDecision, match, name_key
+from identity._operations import MergeOutcome, SplitOutcome, fields_of, merge_gcids, split_gcid
+from identity._record import IdentityRecord, SourceRecordRef
 from identity._resolver import MATCHER_VERSION, Resolution, new_gcid, resolve
 from identity._scoring import ComparisonEvidence, MatchExplanation, Scorer
 from identity._settings import (
@@ -46,6 +54,12 @@ __all__ = [
     "key_function",
     "standardise",
     "train",
+    "reference_bulk_clusters",
+    "MergeOutcome",
+    "SplitOutcome",
+    "fields_of",
+    "merge_gcids",
+    "split_gcid",
     "MATCHER_VERSION",
     "Evidence",
     "IdentityGraph",

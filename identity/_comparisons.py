@@ -42,7 +42,9 @@ def _test(level: Level) -> _Test:
     if kind == "initial":
         return lambda a, b, ra, rb: (len(a) == 1 or len(b) == 1) and a[0] == b[0]
     if kind == "swapped_day_month":
-        return lambda a, b, ra, rb: len(a) == len(b) == 8 and a[:4] == b[:4] and a[4:6] == b[6:] and a[6:] == b[4:6]
+        return lambda a, b, ra, rb: (
+            len(a) == len(b) == 8 and a[:4] == b[:4] and a[4:6] == b[6:] and a[6:] == b[4:6]
+        )
     if kind == "same_year_month":
         return lambda a, b, ra, rb: a[:6] == b[:6]
     if kind == "same_year":

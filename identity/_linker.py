@@ -13,11 +13,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from identity._blocking import key_function
+from identity._bulk import fast_bulk_clusters
 from identity._comparisons import FieldRecord
 from identity._scoring import Scorer
 from identity._settings import IdentitySettings
 
-__all__ = ["Link", "Linker", "OnlineResult", "blocked_pairs", "bulk_clusters"]
+__all__ = ["Link", "Linker", "OnlineResult", "blocked_pairs", "bulk_clusters", "reference_bulk_clusters"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,15 @@ def blocked_pairs(records: Sequence[FieldRecord], settings: IdentitySettings) ->
 
 
 def bulk_clusters(records: Sequence[FieldRecord], settings: IdentitySettings) -> list[int]:
-    """Connected components of the thresholded candidate pairs: each record → its oldest member."""
+    """Connected components of the thresholded candidate pairs: each record → its oldest member.
+
+    Vectorised (:mod:`identity._bulk`); :func:`reference_bulk_clusters` is the plain version.
+    """
+    return fast_bulk_clusters(records, settings)
+
+
+def reference_bulk_clusters(records: Sequence[FieldRecord], settings: IdentitySettings) -> list[int]:
+    """Pair by pair through :class:`Scorer`: the definition the vectorised bulk must equal."""
     scorer = Scorer(settings)
     threshold = scorer.threshold_weight
     uf = _UnionFind()

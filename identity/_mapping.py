@@ -60,7 +60,9 @@ class FileMapping(BaseModel):
         try:
             mapping = cls.model_validate(data)
         except ValidationError as e:
-            raise InvalidSettings([f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()]) from e
+            raise InvalidSettings(
+                [f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()]
+            ) from e
         errors = [
             f"sources[{i}].fields: unknown identity field {f!r} (known: {', '.join(FIELDS)})"
             for i, s in enumerate(mapping.sources)

@@ -32,7 +32,7 @@ def probability(weight: float) -> float:
         return 1.0
     if weight < -60:
         return 0.0
-    odds = 2.0**weight
+    odds: float = math.pow(2.0, weight)
     return odds / (1.0 + odds)
 
 

@@ -227,15 +227,15 @@ def default_settings() -> IdentitySettings:
             ),
         ),
         Comparison(name="sex", field="sex", levels=(_lv("exact"),)),
-        Comparison(
-            name="national_id", field="national_id", levels=(_lv("exact"), _lv("levenshtein", 1))
-        ),
+        Comparison(name="national_id", field="national_id", levels=(_lv("exact"), _lv("levenshtein", 1))),
         Comparison(name="phone", field="phone", levels=(_lv("exact"), _lv("levenshtein", 1))),
         Comparison(name="email", field="email", levels=(_lv("exact"), _lv("levenshtein", 1))),
         Comparison(name="device_id", field="device_id", levels=(_lv("exact"),)),
         # the street number is part of ``street`` (one address comparison: two would double-count)
         Comparison(
-            name="street", field="street", levels=(_lv("exact"), _lv("jaro_winkler", 0.9), _lv("jaro_winkler", 0.8))
+            name="street",
+            field="street",
+            levels=(_lv("exact"), _lv("jaro_winkler", 0.9), _lv("jaro_winkler", 0.8)),
         ),
         Comparison(name="city", field="city", levels=(_lv("exact"), _lv("jaro_winkler", 0.88))),
         Comparison(name="postcode", field="postcode", levels=(_lv("exact"), _lv("levenshtein", 1))),

@@ -40,7 +40,8 @@ def _levels(
 def _distribution(levels: npt.NDArray[np.int8], n_levels: int) -> npt.NDArray[np.float64]:
     valid = levels[levels >= 0]
     counts = np.bincount(valid, minlength=n_levels).astype(np.float64) + 0.5
-    return counts / counts.sum()
+    out: npt.NDArray[np.float64] = counts / counts.sum()
+    return out
 
 
 def _base_fields(settings: IdentitySettings, fields: tuple[str, ...]) -> set[str]:
@@ -84,9 +85,7 @@ def train(
     m_count = [0] * len(comps)
     best_matches = 0.0
     for rule in settings.training_rules or settings.blocking_rules:
-        pairs = [
-            p for p in blocked_pairs(records, settings.model_copy(update={"blocking_rules": (rule,)}))
-        ]
+        pairs = list(blocked_pairs(records, settings.model_copy(update={"blocking_rules": (rule,)})))
         if len(pairs) < 10:
             continue
         if len(pairs) > max_pairs:
@@ -94,7 +93,9 @@ def train(
         lv = _levels(comps, records, pairs)
         forced = _base_fields(settings, rule.fields)
         free = [k for k, c in enumerate(settings.comparisons) if c.field not in forced]
-        m = [np.linspace(0.9, 0.1, sizes[k]) / np.linspace(0.9, 0.1, sizes[k]).sum() for k in range(len(comps))]
+        m = [
+            np.linspace(0.9, 0.1, sizes[k]) / np.linspace(0.9, 0.1, sizes[k]).sum() for k in range(len(comps))
+        ]
         lam = 0.5
         log_u = [np.log2(np.maximum(x, _EPS)) for x in u]
         for _ in range(iterations):
@@ -118,9 +119,14 @@ def train(
 
     comparisons = []
     for k, c in enumerate(settings.comparisons):
-        mk = m_sum[k] / m_count[k] if m_count[k] else np.linspace(0.9, 0.1, sizes[k]) / np.linspace(0.9, 0.1, sizes[k]).sum()
+        mk = (
+            m_sum[k] / m_count[k]
+            if m_count[k]
+            else np.linspace(0.9, 0.1, sizes[k]) / np.linspace(0.9, 0.1, sizes[k]).sum()
+        )
         levels = tuple(
-            Level(**{**lv.model_dump(), "m": float(mk[x]), "u": float(u[k][x])}) for x, lv in enumerate(c.levels)
+            Level(**{**lv.model_dump(), "m": float(mk[x]), "u": float(u[k][x])})
+            for x, lv in enumerate(c.levels)
         )
         comparisons.append(
             c.model_copy(update={"levels": levels, "else_m": float(mk[-1]), "else_u": float(u[k][-1])})
@@ -136,7 +142,9 @@ def train(
     )
 
 
-def _term_frequencies(comparisons: Sequence[Comparison], records: Sequence[FieldRecord]) -> dict[str, dict[str, float]]:
+def _term_frequencies(
+    comparisons: Sequence[Comparison], records: Sequence[FieldRecord]
+) -> dict[str, dict[str, float]]:
     """Values more common than the exact level's ``u``: their agreement is weaker evidence."""
     out: dict[str, dict[str, float]] = {}
     for c in comparisons:

@@ -47,6 +47,11 @@ class PipelineSettings(BaseSettings):
         default=None,
         description="HMAC key of card-number hashes (≥16 bytes); unset: a key generated under run_dir.",
     )
+    connector_sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Connector source URLs by system (JSON), e.g. {\"v5\": \"postgresql://…/wekeza_banking\"}; "
+        "unset systems use the local simulator databases.",
+    )
     consumer_group_prefix: str = "brain"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 disables the metrics server.")
     poll_timeout_ms: int = Field(default=200, ge=1)

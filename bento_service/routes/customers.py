@@ -28,6 +28,8 @@ from customer360 import (
     get_recent_transactions,
     get_risk,
     mask_customer,
+    member_refs,
+    survivor_of,
 )
 from identity.errors import UnknownGcid
 from pipelines.features import FeatureStoreError
@@ -89,10 +91,12 @@ def read_customer(gcid: Gcid, principal: CustomerReader) -> CustomerResponse:
     deps = current()
     try:
         with deps.engine.connect() as conn:
-            customer = get_customer(conn, gcid)
-            transactions = get_recent_transactions(conn, customer.gcid, limit=20)
-            risk = get_risk(conn, customer.gcid)
-            channels = get_channel_activity(conn, customer.gcid)
+            survivor = survivor_of(conn, gcid)
+            refs = member_refs(conn, survivor)
+            customer = get_customer(conn, gcid, refs)
+            transactions = get_recent_transactions(conn, survivor, limit=20, refs=refs)
+            risk = get_risk(conn, gcid, survivor)
+            channels = get_channel_activity(conn, survivor, refs)
     except UnknownGcid as exc:
         raise NotFound(exc.detail) from None
     try:

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from pipelines.cli import _decisions, _identity, _infra, _models, _rebuild, _run, _schemas, _token
+from pipelines.cli import _connectors, _decisions, _identity, _infra, _models, _rebuild, _run, _schemas, _token
 
 __all__ = ["app", "main"]
 
@@ -19,6 +19,8 @@ app = typer.Typer(
 app.add_typer(_infra.app, name="infra")
 app.add_typer(_schemas.app, name="schemas")
 app.add_typer(_decisions.app, name="decisions")
+app.add_typer(_connectors.app, name="connectors")
+app.add_typer(_connectors.dlq_app, name="dlq")
 app.add_typer(_identity.app, name="identity")
 app.add_typer(_models.app, name="models")
 app.add_typer(_rebuild.app, name="rebuild")

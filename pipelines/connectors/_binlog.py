@@ -67,12 +67,16 @@ class BinlogSource:
             enable_logging=False,
             **kwargs,
         )
+        # The server may replay events at or before the requested position: skip them.
+        after = _split(position) if position is not None else ("", -1)
         changes: list[Change] = []
         pending: list[Change] = []
         committed = position
         committed_at: datetime | None = None
         try:
             for event in reader:
+                if (reader.log_file, event.packet.log_pos) <= after:
+                    continue
                 if isinstance(event, XidEvent):
                     changes.extend(pending)
                     pending = []

@@ -22,15 +22,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from feast import FeatureStore
-from feast.data_source import PushMode
 from feast.errors import FeastError
 from redis.exceptions import RedisError
 
 from feature_repo.catalog import STREAMED_VIEWS, Kind, ViewColumns
 from feature_repo.definitions import FeatureRepo, build_feature_repo, feature_data_dir
 from feature_repo.sources import (
-    TRANSACTION_VELOCITY_PUSH,
-    push_source_name,
     transaction_velocity_parquet,
     view_parquet,
 )
@@ -137,32 +134,36 @@ class FeastFeatureStore:
             }
         )
         try:
-            self._store.push(TRANSACTION_VELOCITY_PUSH, frame, to=PushMode.ONLINE_AND_OFFLINE)
+            # the view's only push source: write it directly (see push_rows), online first
+            self._store.write_to_online_store(self._repo.transaction_velocity.name, frame)
+            self._store.write_to_offline_store(self._repo.transaction_velocity.name, frame)
         except _UNAVAILABLE as exc:
             raise FeatureStoreUnavailable(f"feature push failed: {exc}") from exc
-        except FeastError as exc:  # e.g. the repo was never applied to this registry
-            raise FeatureStoreError(f"feature push failed: {exc}") from exc
+        except (FeastError, KeyError) as exc:  # e.g. the repo was never applied to this registry
+            raise FeatureStoreError(f"feature push failed: {exc!r}") from exc
 
     def push_rows(self, rows: Sequence[FeatureRow]) -> None:
-        """Push streamed-view rows (any views, one call per micro-batch) online and offline."""
+        """Push streamed-view rows (any views, one call per micro-batch) online, then offline.
+
+        Every view's rows go online first, so a new value is readable before the (slower, whole
+        file rewriting) offline appends; both are done when this returns (commit after effect).
+        Each streamed view has its own push source, so the rows are written to the view directly
+        (``write_to_online_store`` / ``write_to_offline_store``: what ``push`` does, without its
+        per-call registry scan, about 5x faster per micro-batch).
+        """
         by_view: dict[str, list[FeatureRow]] = {}
         for row in rows:
             by_view.setdefault(row.view, []).append(row)
-        for view, batch in by_view.items():
-            spec = _SPECS[view]
-            columns: dict[str, object] = {
-                "gcid": [r.gcid for r in batch],
-                "event_timestamp": pd.to_datetime([r.event_timestamp for r in batch], utc=True),
-            }
-            for c in spec.columns:
-                columns[c.name] = pd.Series([r.values.get(c.name) for r in batch], dtype=_PANDAS[c.kind])
-            frame = pd.DataFrame(columns)
-            try:
-                self._store.push(push_source_name(view), frame, to=PushMode.ONLINE_AND_OFFLINE)
-            except _UNAVAILABLE as exc:
-                raise FeatureStoreUnavailable(f"feature push failed: {exc}") from exc
-            except FeastError as exc:
-                raise FeatureStoreError(f"feature push failed: {exc}") from exc
+        frames = {view: _frame(_SPECS[view], batch) for view, batch in by_view.items()}
+        try:
+            for view, frame in frames.items():
+                self._store.write_to_online_store(view, frame)
+            for view, frame in frames.items():
+                self._store.write_to_offline_store(view, frame)
+        except _UNAVAILABLE as exc:
+            raise FeatureStoreUnavailable(f"feature push failed: {exc}") from exc
+        except (FeastError, KeyError) as exc:  # e.g. the repo was never applied to this registry
+            raise FeatureStoreError(f"feature push failed: {exc!r}") from exc
 
     def service_online(
         self, service: str, entity_rows: Sequence[Mapping[str, str | float]]
@@ -182,20 +183,53 @@ class FeastFeatureStore:
 
     def service_historical(self, service: str, entity_df: pd.DataFrame) -> pd.DataFrame:
         """Point-in-time join of the feature service ``service`` onto ``entity_df`` (``gcid``,
-        ``event_timestamp`` and the request fields of its on-demand views), in ``entity_df``'s order."""
+        ``event_timestamp`` and the request fields of its on-demand views), in ``entity_df``'s order.
+
+        Joined one feature view at a time: Feast 0.67's Dask join drops an entity row from the
+        whole result when one view has rows for the GCID but none within its ttl, which would
+        lose the other views' values. On-demand views are then computed from the joined inputs
+        with their own transformation (the function the online path runs).
+        """
+        feature_service = self._repo.feature_service(service)
         entity = entity_df.reset_index(drop=True).copy()
         entity["event_timestamp"] = pd.to_datetime(entity["event_timestamp"], utc=True)
         entity["_row"] = range(len(entity))
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", "On demand feature view is an experimental", RuntimeWarning)
-            job = self._store.get_historical_features(
-                entity_df=entity, features=self._repo.feature_service(service)
-            )
-            joined: pd.DataFrame = job.to_df()
-        joined = joined.drop_duplicates(subset=["_row"], keep="last").set_index("_row")
-        features = [c for c in joined.columns if c not in entity.columns]
-        frame: pd.DataFrame = entity.join(joined[features], on="_row").drop(columns="_row")
-        return frame
+        keys = entity[["gcid", "event_timestamp", "_row"]]
+        wanted: dict[str, list[str]] = {}  # view -> features the service serves
+        needed: dict[str, set[str]] = {}  # view -> features to join (served + on-demand inputs)
+        on_demand = []
+        for projection in feature_service.feature_view_projections:
+            names = [f.name for f in projection.features]
+            if projection.name == self._repo.transaction_request.name:
+                on_demand.append(names)
+                for source in self._repo.transaction_request.source_feature_view_projections.values():
+                    needed.setdefault(source.name, set()).update(f.name for f in source.features)
+            else:
+                wanted[projection.name] = names
+                needed.setdefault(projection.name, set()).update(names)
+        joined_columns: dict[str, pd.Series] = {}
+        for view, inputs_of_view in needed.items():
+            refs = [f"{view}:{name}" for name in sorted(inputs_of_view)]
+            job = self._store.get_historical_features(entity_df=keys, features=refs)
+            found = job.to_df().drop_duplicates(subset=["_row"], keep="last").set_index("_row")
+            for name in inputs_of_view:
+                joined_columns[name] = found[name].reindex(range(len(entity)))
+        frame = entity.copy()
+        for names in wanted.values():
+            for name in names:
+                frame[name] = joined_columns[name].to_numpy()
+        for names in on_demand:
+            inputs = {
+                column: [None if pd.isna(v) else v for v in values]
+                for column, values in {
+                    **{c: entity[c].tolist() for c in entity.columns if c not in ("gcid", "event_timestamp")},
+                    **{c: s.tolist() for c, s in joined_columns.items()},
+                }.items()
+            }
+            outputs = self._repo.transaction_request.transform_dict(inputs)
+            for name in names:
+                frame[name] = pd.Series(outputs[name], dtype="float64").to_numpy()
+        return frame.drop(columns="_row")
 
     def online_features(self, gcid: str) -> OnlineFeatures:
         """The ``customer_profile_v1`` values of ``gcid``; all ``None`` if absent or older than the ttl."""
@@ -246,6 +280,16 @@ class FeastFeatureStore:
     def refresh_registry(self) -> None:
         """Reload the registry now instead of at the next cache expiry (``cache_ttl_seconds``)."""
         self._store.refresh_registry()  # type: ignore[no-untyped-call]
+
+
+def _frame(spec: ViewColumns, rows: Sequence[FeatureRow]) -> pd.DataFrame:
+    columns: dict[str, object] = {
+        "gcid": [r.gcid for r in rows],
+        "event_timestamp": pd.to_datetime([r.event_timestamp for r in rows], utc=True),
+    }
+    for c in spec.columns:
+        columns[c.name] = pd.Series([r.values.get(c.name) for r in rows], dtype=_PANDAS[c.kind])
+    return pd.DataFrame(columns)
 
 
 def _seed_parquet(path: Path, schema: pa.Schema) -> None:

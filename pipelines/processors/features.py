@@ -160,17 +160,6 @@ class FeaturesHandler:
             self._customer_event(event)
 
     def flush(self) -> None:
-        if self._pending:
-            rows = []
-            for row in sorted(self._pending.values(), key=lambda r: r.event_timestamp):
-                last = self._last_pushed.get(row.gcid)
-                if last is not None and row.event_timestamp <= last:
-                    row = replace(row, event_timestamp=last + _REVISION)
-                rows.append(row)
-            self._writer.push(rows)
-            for row in rows:
-                self._last_pushed[row.gcid] = row.event_timestamp
-            self._pending.clear()
         if self._pending_rows:
             feature_rows = []
             for frow in sorted(self._pending_rows.values(), key=lambda r: r.event_timestamp):
@@ -183,6 +172,17 @@ class FeaturesHandler:
             for frow in feature_rows:
                 self._last_pushed_rows[(frow.view, frow.gcid)] = frow.event_timestamp
             self._pending_rows.clear()
+        if self._pending:
+            rows = []
+            for row in sorted(self._pending.values(), key=lambda r: r.event_timestamp):
+                last = self._last_pushed.get(row.gcid)
+                if last is not None and row.event_timestamp <= last:
+                    row = replace(row, event_timestamp=last + _REVISION)
+                rows.append(row)
+            self._writer.push(rows)
+            for row in rows:
+                self._last_pushed[row.gcid] = row.event_timestamp
+            self._pending.clear()
         self._forget_expired()
 
     def _forget_expired(self) -> None:

@@ -9,13 +9,23 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select
 
 from customer360 import upsert_source_customer
-from pathlib import Path
-
-from identity import MATCHER_VERSION, IdentityRecord, IdentitySettings, Resolution, Scorer, SourceRecordRef, resolve
+from identity import (
+    MATCHER_VERSION,
+    IdentityRecord,
+    IdentitySettings,
+    Resolution,
+    Scorer,
+    SourceRecordRef,
+    merge_gcids,
+    new_gcid,
+    resolve,
+    split_gcid,
+)
 from pipelines.events import (
     BrainEvent,
     CustomerChanged,
@@ -23,6 +33,8 @@ from pipelines.events import (
     GcidAssignedPayload,
     GcidMerged,
     GcidMergedPayload,
+    GcidSplit,
+    GcidSplitPayload,
     IdentityEvent,
     IdentityEvidence,
     SourceRef,
@@ -38,7 +50,7 @@ from pipelines.storage.identity_graph import SqlIdentityGraph
 from pipelines.storage.schema import identity_lineage
 from pipelines.transport import EventPublisher
 
-__all__ = ["IdentityHandler", "identity_record_of"]
+__all__ = ["IdentityHandler", "identity_record_of", "operator_merge", "operator_split"]
 
 SOURCE_SYSTEM = "brain.identity"
 
@@ -205,7 +217,9 @@ class IdentityHandler:
         return None  # effects are committed per event
 
 
-def _lineage(conn: Connection, out: IdentityEvent, kind: str, gcid: str, other: str | None, at: datetime) -> None:
+def _lineage(
+    conn: Connection, out: IdentityEvent, kind: str, gcid: str, other: str | None, at: datetime
+) -> None:
     conn.execute(
         insert(identity_lineage).values(
             event_id=out.event_id,
@@ -226,7 +240,9 @@ def operator_merge(conn: Connection, a: str, b: str, reason: str, decided_by: st
     now = utcnow()
     outcome = merge_gcids(SqlIdentityGraph(conn), a, b, now)
     out = GcidMerged(
-        event_id=make_event_id(SOURCE_SYSTEM, "operator-merge", f"{outcome.merged}>{outcome.survivor}", now.isoformat()),
+        event_id=make_event_id(
+            SOURCE_SYSTEM, "operator-merge", f"{outcome.merged}>{outcome.survivor}", now.isoformat()
+        ),
         source_system=SOURCE_SYSTEM,
         source_table="gcid",
         source_key=outcome.survivor,
@@ -252,7 +268,9 @@ def operator_split(
     now = utcnow()
     outcome = split_gcid(SqlIdentityGraph(conn), gcid, records, now, new_gcid)
     out = GcidSplit(
-        event_id=make_event_id(SOURCE_SYSTEM, "operator-split", f"{outcome.gcid}>{outcome.new_gcid}", now.isoformat()),
+        event_id=make_event_id(
+            SOURCE_SYSTEM, "operator-split", f"{outcome.gcid}>{outcome.new_gcid}", now.isoformat()
+        ),
         source_system=SOURCE_SYSTEM,
         source_table="gcid",
         source_key=outcome.gcid,
@@ -261,7 +279,6 @@ def operator_split(
             gcid=outcome.gcid,
             new_gcid=outcome.new_gcid,
             records=tuple(_ref(r) for r in outcome.records),
-            evidence=(),
             settings_version="operator",
             decided_by=decided_by,
             reason=reason,

@@ -28,7 +28,11 @@ def gcid() -> str:
 
 def person(key: str, first: str, last: str, dob: date, **kw: object) -> IdentityRecord:
     return IdentityRecord(
-        ref=SourceRecordRef("s", key), first_name=first, last_name=last, date_of_birth=dob, **kw  # type: ignore[arg-type]
+        ref=SourceRecordRef("s", key),
+        first_name=first,
+        last_name=last,
+        date_of_birth=dob,
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -43,7 +47,9 @@ PEOPLE = [person(str(i), f"First{i}", f"Last{i}", date(1970 + i, 1 + i % 12, 1 +
 @given(st.lists(st.integers(0, 5), min_size=2, max_size=6, unique=True), st.data())
 def test_merge_then_split_restores_the_clusters(indices: list[int], data: st.DataObject) -> None:
     graph = InMemoryIdentityGraph()
-    gcids = [resolve(PEOPLE[i], graph, T + timedelta(minutes=n), gcid, SCORER).gcid for n, i in enumerate(indices)]
+    gcids = [
+        resolve(PEOPLE[i], graph, T + timedelta(minutes=n), gcid, SCORER).gcid for n, i in enumerate(indices)
+    ]
     before = partition(graph)
     a, b = data.draw(st.sampled_from(list(itertools.combinations(gcids, 2))))
     merged = merge_gcids(graph, b, a, T + timedelta(hours=1))
@@ -72,7 +78,9 @@ def test_split_rejects_records_outside_the_gcid_and_emptying_it() -> None:
 
 def test_scored_resolve_links_duplicates_and_keeps_a_household_apart() -> None:
     graph = InMemoryIdentityGraph()
-    grace = person("1", "Grace", "Wanjiru", date(1990, 4, 12), phones=("+254712345678",), national_id="1234567")
+    grace = person(
+        "1", "Grace", "Wanjiru", date(1990, 4, 12), phones=("+254712345678",), national_id="1234567"
+    )
     grace_typo = person("2", "Grce", "Wanjiru", date(1990, 12, 4), phones=("+254712345678",))
     son = person("3", "Kevin", "Wanjiru", date(2012, 8, 1), phones=("+254712345678",))
     copied_id = person("4", "Peter", "Otieno", date(1985, 1, 1), national_id="1234567")

@@ -1,0 +1,94 @@
+"""Connectors built from settings: which system is read how, from where."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine.url import make_url
+
+from pipelines.connectors._binlog import BinlogSource
+from pipelines.connectors._mapping import load_mappings
+from pipelines.connectors._pg_cdc import PgLogicalSource
+from pipelines.connectors._polling import PollingSource
+from pipelines.connectors._runner import Connector
+from pipelines.connectors._source import ChangeSource
+from pipelines.connectors._store import ConnectorStore
+from pipelines.connectors.errors import ConnectorError
+from pipelines.settings import PipelineSettings
+from pipelines.transport import EventPublisher
+
+__all__ = ["SYSTEMS", "SystemSpec", "build_connector", "card_key", "source_url"]
+
+
+@dataclass(frozen=True, slots=True)
+class SystemSpec:
+    mode: str
+    default_url: str
+
+
+#: Systems with mappings, their capture mode and the local (simulator) database.
+SYSTEMS: dict[str, SystemSpec] = {
+    "v5": SystemSpec("pg_logical", "postgresql+psycopg://brain:brain@127.0.0.1:5432/wekeza_banking"),
+    "dfs": SystemSpec("mysql_binlog", "mysql+pymysql://brain:brain@127.0.0.1:3306/wekeza_dfs_db"),
+    "crm": SystemSpec("watermark_poll", "postgresql+psycopg://brain:brain@127.0.0.1:5432/wekeza_crm"),
+}
+
+
+def card_key(settings: PipelineSettings) -> bytes:
+    """The HMAC key of card hashes: from settings, else one generated once under the run dir."""
+    if settings.card_hash_key is not None:
+        return settings.card_hash_key.get_secret_value().encode()
+    path: Path = settings.run_dir / settings.profile.value / "connectors" / "card_hash.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()
+
+
+def source_url(system: str, settings: PipelineSettings) -> str:
+    if system not in SYSTEMS:
+        raise ConnectorError(f"unknown system {system!r} (known: {', '.join(SYSTEMS)})")
+    return settings.connector_sources.get(system, SYSTEMS[system].default_url)
+
+
+def _source(system: str, name: str, url: str, tables: set[str], mode: str) -> ChangeSource:
+    parsed = make_url(url)
+    if mode == "pg_logical":
+        dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+        return PgLogicalSource(dsn, f"eb_{name}".replace("-", "_").replace(".", "_").lower(), tables)
+    if mode == "mysql_binlog":
+        return BinlogSource(
+            parsed.host or "127.0.0.1",
+            parsed.port or 3306,
+            parsed.username or "",
+            parsed.password or "",
+            parsed.database or "",
+            tables,
+            name,
+        )
+    engine: Engine = create_engine(url, pool_pre_ping=True, pool_size=2)
+    return PollingSource(engine, load_mappings(system))
+
+
+def build_connector(
+    system: str,
+    settings: PipelineSettings,
+    ops_engine: Engine,
+    publisher: EventPublisher,
+    *,
+    url: str | None = None,
+    name: str | None = None,
+    mode: str | None = None,
+    batch_size: int = 2000,
+) -> Connector:
+    mappings = load_mappings(system)
+    url = url or source_url(system, settings)
+    name = name or system
+    source = _source(system, name, url, {m.table for m in mappings}, mode or SYSTEMS[system].mode)
+    return Connector(
+        name, source, mappings, publisher, ConnectorStore(ops_engine), card_key(settings), batch_size
+    )
