@@ -74,3 +74,9 @@ bench-customer360: infra-up ## Customer 360: freshness at 1k/5k ev/s, reads at 1
 	$(BIN)/python -m bench.customer360_freshness --rates 1000 5000
 	$(BIN)/python -m bench.customer360_reads --customers 1000000 --transactions 20000000
 	$(BIN)/python -m bench.customer360_kill --events 100000
+
+.PHONY: bench-features
+bench-features: infra-up ## Features: event -> online visible (Redis, embedded), EvalML fraud data through the feature pipeline + training
+	$(BIN)/python -m bench.features_freshness --profile services --events 2000
+	$(BIN)/python -m bench.features_freshness --profile embedded --events 500
+	$(BIN)/python -m bench.fraud_external

@@ -18,6 +18,9 @@ import multiprocessing
 import random
 import statistics
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from tempfile import mkdtemp
@@ -25,6 +28,7 @@ from tempfile import mkdtemp
 import httpx
 import psycopg
 import uvicorn
+from sqlalchemy import create_engine, text
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -34,7 +38,29 @@ from bento_service.settings import ServiceSettings
 from pipelines.features import InMemoryFeatureStore
 from pipelines.storage import create_db_engine, migrate
 from pipelines.transport import InProcessBus
-from tests.services import postgres_database
+from tests.services import PG_ADMIN
+
+
+@contextmanager
+def bench_database() -> Iterator[str]:
+    """A fresh database, dropped afterwards (waiting for autovacuum rather than forcing it out:
+    ``brain`` may not terminate the autovacuum worker analysing the freshly loaded tables)."""
+    name = f"brain_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}"
+    finally:
+        for _ in range(120):
+            try:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                break
+            except Exception:  # still in use (autovacuum): wait
+                time.sleep(1)
+        admin.dispose()
+
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -248,7 +274,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--port", type=int, default=3961)
     args = ap.parse_args()
-    with postgres_database() as db:
+    with bench_database() as db:
         engine = create_db_engine(db)
         migrate(engine)
         load(db, args.customers, args.transactions)

@@ -39,14 +39,6 @@ class IdentityRecord:
             out.append(("national_id", self.national_id))
         out.extend(("phone", p) for p in self.phones)
         out.extend(("email", e) for e in self.emails)
-        # name + date of birth, so that records without a shared identifier are still compared
-        if self.date_of_birth:
-            dob = self.date_of_birth.isoformat()
-            first, last = _name_parts(self)
-            if last:
-                out.append(("last_dob", f"{last}|{dob}"))
-            if first:
-                out.append(("first_dob", f"{first}|{dob}"))
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -76,10 +68,3 @@ class IdentityRecord:
             device_ids=tuple(data.get("device_ids") or ()),
         )
 
-
-def _name_parts(r: IdentityRecord) -> tuple[str, str]:
-    first, last = (r.first_name or "").strip().casefold(), (r.last_name or "").strip().casefold()
-    if not first and not last and r.name:
-        parts = r.name.casefold().split()
-        first, last = parts[0], " ".join(parts[1:])
-    return first, last

@@ -18,12 +18,14 @@ import logging
 import tempfile
 import warnings
 from dataclasses import dataclass
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Literal
 
 import mlflow
 import mlflow.sklearn
 import pandas as pd
+from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
@@ -36,6 +38,8 @@ __all__ = [
     "SKOPS_TRUSTED",
     "RegisteredModel",
     "artifact_root",
+    "champion_metrics",
+    "promote_if_better",
     "log_and_register",
     "model_uri",
     "promote",
@@ -68,6 +72,10 @@ def artifact_root(settings: PipelineSettings) -> Path:
 
 def model_uri(name: str, alias: str) -> str:
     return f"models:/{name}@{alias}"
+
+
+def _requirements() -> list[str]:
+    return [f"{pkg}=={package_version(pkg)}" for pkg in ("mlflow", "scikit-learn", "numpy", "skops")]
 
 
 def _experiment(client: MlflowClient, name: str, artifacts: Path) -> str:
@@ -136,11 +144,39 @@ def log_and_register(
             registered_model_name=name,
             # skops refuses types it has not been told to trust; these are the fitted trees we made
             skops_trusted_types=list(SKOPS_TRUSTED),
+            # stated, not inferred: inference re-imports the model in a subprocess (tens of seconds)
+            pip_requirements=_requirements(),
         )
     version_obj = info.registered_model_version
     assert version_obj is not None
     _log.info("registered %s version %s (run %s)", name, version_obj, run.info.run_id)
     return RegisteredModel(name=name, version=str(version_obj), run_id=run.info.run_id, metrics=metrics)
+
+
+def champion_metrics(tracking: str, name: str, alias: Alias = "champion") -> dict[str, float] | None:
+    """The metrics of the run behind ``name@alias``, ``None`` when the alias is not set."""
+    client = MlflowClient(tracking_uri=tracking, registry_uri=tracking)
+    try:
+        version = client.get_model_version_by_alias(name, alias)
+    except MlflowException:
+        return None
+    if version.run_id is None:
+        return None
+    return dict(client.get_run(version.run_id).data.metrics)
+
+
+def promote_if_better(
+    tracking: str, candidate: RegisteredModel, *, metric: str = "pr_auc", alias: Alias = "champion"
+) -> bool:
+    """Promote ``candidate`` to ``alias`` when it beats the current holder on ``metric`` (or there
+    is none). Returns whether it was promoted."""
+    current = champion_metrics(tracking, candidate.name, alias)
+    if current is not None and candidate.metrics.get(metric, float("-inf")) <= current.get(
+        metric, float("-inf")
+    ):
+        return False
+    promote(tracking, candidate.name, candidate.version, alias)
+    return True
 
 
 def promote(tracking: str, name: str, version: str, alias: Alias) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
 import pandas as pd
@@ -25,6 +26,7 @@ from pipelines.simulator import SimulatedBank, simulate_bank
 from pipelines.storage import create_db_engine, migrate
 
 __all__ = [
+    "notebook_settings",
     "FEATURE_SERVICES",
     "ModelName",
     "SimulatedWorld",
@@ -34,6 +36,18 @@ __all__ = [
 ]
 
 ModelName = Literal["fraud", "credit"]
+_ROOT = Path(__file__).resolve().parents[1]
+
+
+def notebook_settings() -> PipelineSettings:
+    """Settings for notebooks, whatever their working directory: the repo's ``feature_repo`` and,
+    unless ``EB_RUN_DIR`` says otherwise, ``<repo>/.run`` (other ``EB_`` variables apply as usual)."""
+    from_env = PipelineSettings(feast_repo=_ROOT / "feature_repo")
+    if "run_dir" in from_env.model_fields_set:
+        return from_env
+    return PipelineSettings(feast_repo=_ROOT / "feature_repo", run_dir=_ROOT / ".run")
+
+
 FEATURE_SERVICES: dict[ModelName, str] = {"fraud": "fraud_v1", "credit": "credit_v1"}
 
 

@@ -49,7 +49,7 @@ class PipelineSettings(BaseSettings):
     )
     connector_sources: dict[str, str] = Field(
         default_factory=dict,
-        description="Connector source URLs by system (JSON), e.g. {\"v5\": \"postgresql://…/wekeza_banking\"}; "
+        description="Connector source URLs by system (JSON object, e.g. v5 → a PostgreSQL URL); "
         "unset systems use the local simulator databases.",
     )
     consumer_group_prefix: str = "brain"

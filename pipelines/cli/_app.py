@@ -6,7 +6,17 @@ import logging
 
 import typer
 
-from pipelines.cli import _connectors, _decisions, _identity, _infra, _models, _rebuild, _run, _schemas, _token
+from pipelines.cli import (
+    _connectors,
+    _decisions,
+    _identity,
+    _infra,
+    _models,
+    _rebuild,
+    _run,
+    _schemas,
+    _token,
+)
 
 __all__ = ["app", "main"]
 

@@ -25,7 +25,9 @@ def _publisher(settings: PipelineSettings) -> EventPublisher:
         raise typer.BadParameter("connectors publish to Kafka: set EB_PROFILE=services")
     from pipelines.transport._kafka import KafkaEventPublisher
 
-    return KafkaEventPublisher(settings.kafka_bootstrap, f"{settings.kafka_client_id}-connectors", settings.topic_prefix)
+    return KafkaEventPublisher(
+        settings.kafka_bootstrap, f"{settings.kafka_client_id}-connectors", settings.topic_prefix
+    )
 
 
 @app.command("run")
@@ -70,7 +72,9 @@ def status() -> None:
     if not states:
         typer.echo("no connector has committed a position yet")
         return
-    typer.echo(f"{'connector':<12} {'mode':<15} {'rows':>9} {'events':>9} {'errors':>7} {'lag_s':>7}  last success / position")
+    typer.echo(
+        f"{'connector':<12} {'mode':<15} {'rows':>9} {'events':>9} {'errors':>7} {'lag_s':>7}  last success / position"  # noqa: E501
+    )
     for s in states:
         lag = f"{s.lag_s:.2f}" if s.lag_s is not None else "-"
         last = s.last_success_at.isoformat(timespec="seconds") if s.last_success_at else "never"
@@ -86,7 +90,9 @@ def status() -> None:
 def simulate(
     customers: Annotated[int, typer.Option(min=1, help="People in the bank")] = 1000,
     transactions: Annotated[int, typer.Option(min=0, help="Transactions to write afterwards")] = 5000,
-    rate: Annotated[float, typer.Option(min=0, help="Target transactions per second (0: as fast as possible)")] = 0,
+    rate: Annotated[
+        float, typer.Option(min=0, help="Target transactions per second (0: as fast as possible)")
+    ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed")] = 7,
     drop: Annotated[bool, typer.Option(help="Drop and recreate the source databases first")] = False,
     truth: Annotated[Path | None, typer.Option(help="Ground-truth CSV (default: run dir)")] = None,
@@ -96,7 +102,9 @@ def simulate(
     from pipelines.simulator._sources import SourceBank, SourceUrls, create_sources
 
     settings = get_pipeline_settings()
-    urls = SourceUrls(v5=source_url("v5", settings), crm=source_url("crm", settings), dfs=source_url("dfs", settings))
+    urls = SourceUrls(
+        v5=source_url("v5", settings), crm=source_url("crm", settings), dfs=source_url("dfs", settings)
+    )
     create_sources(urls, drop=drop)
     bank = SourceBank(urls, seed)
     with typer.progressbar(length=customers, label="customers") as bar:
@@ -122,7 +130,11 @@ def replay(
     settings = get_pipeline_settings()
     publisher = _publisher(settings)
     consumer = KafkaEventConsumer(
-        settings.kafka_bootstrap, f"{settings.kafka_client_id}-dlq", f"{group}.{topic}", [dlq_topic(topic)], settings.topic_prefix
+        settings.kafka_bootstrap,
+        f"{settings.kafka_client_id}-dlq",
+        f"{group}.{topic}",
+        [dlq_topic(topic)],
+        settings.topic_prefix,
     )
     result = replay_dlq(topic, consumer, publisher, card_key(settings))
     consumer.close()

@@ -11,14 +11,20 @@ own position (in its event id) is ``<file>:<end of its rows event>:<row index>``
 
 from __future__ import annotations
 
+import warnings
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pymysql
-from pymysqlreplication import BinLogStreamReader
-from pymysqlreplication.event import XidEvent
-from pymysqlreplication.row_event import DeleteRowsEvent, UpdateRowsEvent, WriteRowsEvent
+from pymysqlreplication import BinLogStreamReader  # type: ignore[import-untyped]
+from pymysqlreplication.event import XidEvent  # type: ignore[import-untyped]
+from pymysqlreplication.row_event import (  # type: ignore[import-untyped]
+    DeleteRowsEvent,
+    UpdateRowsEvent,
+    WriteRowsEvent,
+)
 
 from pipelines.connectors._mapper import Change, Op, RawValue, raw_text
 from pipelines.connectors._mapping import Lookup
@@ -39,7 +45,7 @@ class BinlogSource:
     def __init__(
         self, host: str, port: int, user: str, password: str, database: str, tables: set[str], name: str
     ) -> None:
-        self._settings = {"host": host, "port": port, "user": user, "passwd": password}
+        self._settings = {"host": host, "port": port, "user": user, "password": password}
         self._database = database
         self._tables = tables
         # A replica id of its own per connector (the server refuses two replicas with one id).
@@ -50,7 +56,7 @@ class BinlogSource:
             )
         except pymysql.MySQLError as exc:
             raise ConnectorError(f"cannot connect to {host}:{port}/{database}: {exc}") from exc
-        self._is_mariadb = "mariadb" in str(self._conn.get_server_info()).lower()
+        self._is_mariadb = "mariadb" in str(self._conn.get_server_info()).lower()  # type: ignore[no-untyped-call]
 
     def read(self, position: str | None, limit: int) -> Batch:
         kwargs: dict[str, Any] = {}
@@ -70,41 +76,49 @@ class BinlogSource:
         # The server may replay events at or before the requested position: skip them.
         after = _split(position) if position is not None else ("", -1)
         changes: list[Change] = []
-        pending: list[Change] = []
-        committed = position
-        committed_at: datetime | None = None
+        committed, committed_at = position, None
         try:
-            for event in reader:
-                if (reader.log_file, event.packet.log_pos) <= after:
-                    continue
-                if isinstance(event, XidEvent):
-                    changes.extend(pending)
-                    pending = []
-                    committed = f"{reader.log_file}:{event.packet.log_pos}"
-                    committed_at = datetime.fromtimestamp(event.timestamp, UTC)
+            with warnings.catch_warnings():
+                # mysql-replication 1.0 still passes pymysql's deprecated `db` argument.
+                warnings.filterwarnings("ignore", "'db' is deprecated", DeprecationWarning)
+                for txn, end, end_at in self._transactions(reader, after):
+                    changes.extend(txn)
+                    committed, committed_at = end, end_at
                     if len(changes) >= limit:
                         break
-                    continue
-                if event.table not in self._tables:
-                    continue
-                at = datetime.fromtimestamp(event.timestamp, UTC)
-                op: Op = (
-                    "insert"
-                    if isinstance(event, WriteRowsEvent)
-                    else "update"
-                    if isinstance(event, UpdateRowsEvent)
-                    else "delete"
-                )
-                for i, row in enumerate(event.rows):
-                    values = row["after_values"] if op == "update" else row["values"]
-                    raw: dict[str, RawValue] = {str(k): raw_text(v) for k, v in values.items()}
-                    pending.append(
-                        Change(event.table, op, raw, f"{reader.log_file}:{event.packet.log_pos}:{i}", at)
-                    )
         finally:
             reader.close()
         lag = (datetime.now(UTC) - committed_at).total_seconds() if committed_at and changes else 0.0
         return Batch(changes, committed, lag)
+
+    def _transactions(
+        self, reader: Any, after: tuple[str, int]
+    ) -> Iterator[tuple[list[Change], str, datetime]]:
+        """One item per committed transaction: its changes, its end position and commit time."""
+        pending: list[Change] = []
+        for event in reader:
+            if (reader.log_file, event.packet.log_pos) <= after:
+                continue
+            at = datetime.fromtimestamp(event.timestamp, UTC)
+            if isinstance(event, XidEvent):
+                yield pending, f"{reader.log_file}:{event.packet.log_pos}", at
+                pending = []
+                continue
+            if event.table not in self._tables:
+                continue
+            op: Op = (
+                "insert"
+                if isinstance(event, WriteRowsEvent)
+                else "update"
+                if isinstance(event, UpdateRowsEvent)
+                else "delete"
+            )
+            for i, row in enumerate(event.rows):
+                values = row["after_values"] if op == "update" else row["values"]
+                raw: dict[str, RawValue] = {str(k): raw_text(v) for k, v in values.items()}
+                pending.append(
+                    Change(event.table, op, raw, f"{reader.log_file}:{event.packet.log_pos}:{i}", at)
+                )
 
     def acknowledge(self, position: str) -> None:
         """Nothing to release: the server keeps the binlog for ``expire_logs_days``."""

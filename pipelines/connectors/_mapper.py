@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -60,7 +60,7 @@ class Change:
 
     table: str
     op: Op
-    row: dict[str, RawValue]
+    row: Mapping[str, RawValue]
     position: str
     committed_at: datetime | None = None
 
@@ -91,7 +91,7 @@ class Mapper:
         self._lookup = lookup
         self._event = _EVENTS[mapping.event]
 
-    def scrub(self, row: dict[str, RawValue]) -> dict[str, RawValue]:
+    def scrub(self, row: Mapping[str, RawValue]) -> dict[str, RawValue]:
         """``row`` without card numbers in clear (staging and the DLQ keep this form)."""
         out = dict(row)
         for rule in self.mapping.fields.values():
@@ -103,7 +103,7 @@ class Mapper:
                         out[col] = f"<card ****{digits[-4:]}>"
         return out
 
-    def source_key(self, row: dict[str, RawValue]) -> str:
+    def source_key(self, row: Mapping[str, RawValue]) -> str:
         parts = []
         for col in self.mapping.key:
             value = row.get(col)
@@ -176,7 +176,7 @@ class Mapper:
         errors.append(f"occurred_at: none of {list(self.mapping.occurred_at)} has a value")
         return datetime(1970, 1, 1).astimezone()
 
-    def _raw(self, rule: FieldRule, column: str, row: dict[str, RawValue]) -> RawValue:
+    def _raw(self, rule: FieldRule, column: str, row: Mapping[str, RawValue]) -> RawValue:
         value = row.get(column)
         if rule.lookup is not None and not _blank(value):
             if self._lookup is None:
@@ -185,7 +185,7 @@ class Mapper:
             value = self._lookup(rule.lookup, value.strip())
         return value
 
-    def _apply(self, name: str, rule: FieldRule, row: dict[str, RawValue], out: dict[str, object]) -> None:
+    def _apply(self, name: str, rule: FieldRule, row: Mapping[str, RawValue], out: dict[str, object]) -> None:
         if rule.const is not None:
             out[name] = rule.const
             return
@@ -213,6 +213,7 @@ class Mapper:
                 raise RowError(f"column {rule.column!r} is empty")
             return
         if rule.fn == "card":
+            assert isinstance(value, tuple)
             out["card_last4"], out["card_hash"] = value
             return
         out[name] = value

@@ -75,8 +75,11 @@ class PgLogicalSource:
 
     mode = "pg_logical"
 
-    def __init__(self, dsn: str, slot: str, tables: set[str], schema: str = "public") -> None:
+    def __init__(
+        self, dsn: str, slot: str, tables: set[str], schema: str = "public", create_timeout_s: float = 240.0
+    ) -> None:
         self._dsn = dsn
+        self._create_timeout_s = create_timeout_s
         self._slot = slot
         self._tables = tables
         self._schema = schema
@@ -91,9 +94,19 @@ class PgLogicalSource:
             "SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", (self._slot,)
         ).fetchone()
         if exists is None:
-            self._conn.execute(
-                "SELECT pg_create_logical_replication_slot(%s, 'test_decoding')", (self._slot,)
-            )
+            # Creating a slot waits until every transaction running in the cluster has finished
+            # (it needs a consistent snapshot): bounded, with a clear error.
+            try:
+                with self._conn.transaction():
+                    self._conn.execute(f"SET LOCAL statement_timeout = {int(self._create_timeout_s * 1000)}")
+                    self._conn.execute(
+                        "SELECT pg_create_logical_replication_slot(%s, 'test_decoding')", (self._slot,)
+                    )
+            except psycopg.errors.QueryCanceled:
+                raise ConnectorError(
+                    f"creating slot {self._slot} waited {self._create_timeout_s:.0f} s for transactions "
+                    "running in the cluster to finish; retry when they are done"
+                ) from None
             log.info("created logical replication slot %s", self._slot)
 
     def read(self, position: str | None, limit: int) -> Batch:

@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from sqlalchemy import Engine, MetaData, Table, and_, or_, select
+from sqlalchemy import Engine, MetaData, Table, and_, cast, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.connectors._mapper import Change, RawValue, raw_text
@@ -50,7 +50,8 @@ class PollingSource:
                 query = select(table).order_by(wm, key).limit(max(limit - len(changes), 1))
                 last = marks.get(name)
                 if last is not None:
-                    query = query.where(or_(wm > last[0], and_(wm == last[0], key > last[1])))
+                    w, k = cast(last[0], wm.type), cast(last[1], key.type)
+                    query = query.where(or_(wm > w, and_(wm == w, key > k)))
                 for row in conn.execute(query).mappings():
                     raw: dict[str, RawValue] = {k: raw_text(v) for k, v in row.items()}
                     digest = hashlib.sha1(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:16]

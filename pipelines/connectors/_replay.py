@@ -77,5 +77,3 @@ def replay_dlq(
     if read == 0:
         log.info("%s: nothing to replay", dlq_topic(topic))
     return ReplayResult(read, replayed, failing)
-
-

@@ -90,7 +90,7 @@ class Connector:
             if table == change.table:
                 value = change.row.get(column)
                 if value is not None:
-                    cache[value] = change.row
+                    cache[value] = dict(change.row)
                     cache.move_to_end(value)
                     if len(cache) > _SEEN_MAX:
                         cache.popitem(last=False)

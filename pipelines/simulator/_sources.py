@@ -127,9 +127,11 @@ class SourceBank:
     def populate(self, customers: int, progress: Callable[[int], None] | None = None) -> None:
         rng = random.Random(self.seed)
         people = make_people(customers, rng)
-        with psycopg.connect(_pg_dsn(self.urls.v5)) as v5, psycopg.connect(
-            _pg_dsn(self.urls.crm)
-        ) as crm, _mysql(self.urls.dfs) as dfs:
+        with (
+            psycopg.connect(_pg_dsn(self.urls.v5)) as v5,
+            psycopg.connect(_pg_dsn(self.urls.crm)) as crm,
+            _mysql(self.urls.dfs) as dfs,
+        ):
             for i in range(0, len(people), 500):
                 chunk = people[i : i + 500]
                 for person in chunk:
@@ -165,7 +167,7 @@ class SourceBank:
             self.truth.append(("v5", str(cid), p.person_id, p.household_id))
             aid = uuid.UUID(int=rng.getrandbits(128))
             v5.execute(
-                'INSERT INTO "Accounts" ("Id","AccountNumber","CustomerId","Balance","AvailableBalance","CreatedAt")'
+                'INSERT INTO "Accounts" ("Id","AccountNumber","CustomerId","Balance","AvailableBalance","CreatedAt")'  # noqa: E501
                 " VALUES (%s,%s,%s,%s,%s,%s)",
                 (aid, f"WKZ-{aid.hex[:8].upper()}", cid, Decimal("0.00"), Decimal("0.00"), now),
             )
@@ -181,7 +183,7 @@ class SourceBank:
         if rng.random() < 0.5:
             with dfs.cursor() as cur:
                 cur.execute(
-                    "INSERT INTO users (full_name,email,phone_number,national_id,kyc_tier) VALUES (%s,%s,%s,%s,%s)",
+                    "INSERT INTO users (full_name,email,phone_number,national_id,kyc_tier) VALUES (%s,%s,%s,%s,%s)",  # noqa: E501
                     (
                         f"{p.first_name} {p.last_name}", p.email, _phone_variant(p, rng),
                         _id_variant(p, rng), rng.choice(("TIER_1", "TIER_2", "TIER_3")),
@@ -197,7 +199,7 @@ class SourceBank:
         if rng.random() < 0.3:
             cid = uuid.UUID(int=rng.getrandbits(128))
             crm.execute(
-                'INSERT INTO "Customers" ("Id","CustomerReference","FirstName","LastName","Email","PhoneNumber",'
+                'INSERT INTO "Customers" ("Id","CustomerReference","FirstName","LastName","Email","PhoneNumber",'  # noqa: E501
                 '"DateOfBirth","City","Segment","CreatedAt") VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)',
                 (
                     cid, f"CRM-{cid.hex[:10].upper()}", p.first_name, p.last_name, p.email,
@@ -207,31 +209,36 @@ class SourceBank:
             )  # fmt: skip
             self.truth.append(("crm", str(cid), p.person_id, p.household_id))
 
-    def transactions(self, n: int, rate: float | None = None, progress: Callable[[int], None] | None = None) -> None:
+    def transactions(
+        self, n: int, rate: float | None = None, progress: Callable[[int], None] | None = None
+    ) -> None:
         """``n`` transactions across channels (at ``rate`` per second when given)."""
         rng = random.Random(self.seed + 1)
         start = time.monotonic()
         with psycopg.connect(_pg_dsn(self.urls.v5)) as v5, _mysql(self.urls.dfs) as dfs:
             for i in range(n):
                 system, account = rng.choice(self._accounts)
-                amount = Decimal(rng.choice((50, 100, 250, 500, 1000, 2500, 12000))) + Decimal(rng.randint(0, 99)) / 100
+                amount = (
+                    Decimal(rng.choice((50, 100, 250, 500, 1000, 2500, 12000)))
+                    + Decimal(rng.randint(0, 99)) / 100
+                )
                 if system == "v5" and self._cards and rng.random() < 0.25:
                     v5.execute(
                         'INSERT INTO "POSTransactions" ("Id","CardId","Reference","MerchantName","Amount") '
                         "VALUES (%s,%s,%s,%s,%s)",
-                        (uuid.uuid4(), rng.choice(self._cards), f"POS-{uuid.uuid4().hex[:10]}", rng.choice(_MERCHANTS), amount),
+                        (uuid.uuid4(), rng.choice(self._cards), f"POS-{uuid.uuid4().hex[:10]}", rng.choice(_MERCHANTS), amount),  # noqa: E501
                     )  # fmt: skip
                 elif system == "v5":
                     v5.execute(
-                        'INSERT INTO "Transactions" ("Id","AccountId","Type","Amount","Reference","ProcessedBy") '
+                        'INSERT INTO "Transactions" ("Id","AccountId","Type","Amount","Reference","ProcessedBy") '  # noqa: E501
                         "VALUES (%s,%s,%s,%s,%s,%s)",
-                        (uuid.uuid4(), account, rng.choice(_TYPES), amount, f"TX-{uuid.uuid4().hex[:12]}", rng.choice(_CHANNELS)),
+                        (uuid.uuid4(), account, rng.choice(_TYPES), amount, f"TX-{uuid.uuid4().hex[:12]}", rng.choice(_CHANNELS)),  # noqa: E501
                     )  # fmt: skip
                 else:
                     with dfs.cursor() as cur:
                         cur.execute(
-                            "INSERT INTO transactions (account_id,txn_type,amount,reference_code) VALUES (%s,%s,%s,%s)",
-                            (int(account), rng.choice(("DEPOSIT", "WITHDRAWAL", "MPESA_IN", "MPESA_OUT")), amount, f"R{i}"),
+                            "INSERT INTO transactions (account_id,txn_type,amount,reference_code) VALUES (%s,%s,%s,%s)",  # noqa: E501
+                            (int(account), rng.choice(("DEPOSIT", "WITHDRAWAL", "MPESA_IN", "MPESA_OUT")), amount, f"R{i}"),  # noqa: E501
                         )  # fmt: skip
                 if i % 100 == 99:
                     v5.commit()

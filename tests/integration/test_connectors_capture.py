@@ -29,7 +29,9 @@ from pipelines.simulator._sources_ddl import CRM_DDL, DFS_DDL, V5_DDL, replica_i
 from pipelines.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from tests.services import KAFKA, postgres_database
 
-pytestmark = pytest.mark.integration
+# Creating a logical slot waits for every transaction running in the cluster (other suites' bulk
+# loads on a shared machine): the PostgreSQL tests get a longer budget than the default.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 KEY = b"integration-card-key-0123456789"
 
@@ -85,9 +87,18 @@ def _v5_connector(dsn: str, slot: str, publisher, store: ConnectorStore) -> Conn
 def _v5_customer(conn: psycopg.Connection, kyc: str = "Verified") -> uuid.UUID:
     cid = uuid.uuid4()
     conn.execute(
-        'INSERT INTO "Customers" ("Id","CustomerNumber","FirstName","LastName","Email","IdentificationNumber",'
+        'INSERT INTO "Customers" ("Id","CustomerNumber","FirstName","LastName","Email","IdentificationNumber",'  # noqa: E501
         '"PrimaryPhone","KYCStatus") VALUES (%s,%s,%s,%s,%s,%s,%s,%s)',
-        (cid, f"CUS-{cid.hex[:8]}", "wanjiru", "KAMAU", f"{cid.hex[:6]}@Example.com", "KE-ID-2345678", "0712345678", kyc),
+        (
+            cid,
+            f"CUS-{cid.hex[:8]}",
+            "wanjiru",
+            "KAMAU",
+            f"{cid.hex[:6]}@Example.com",
+            "KE-ID-2345678",
+            "0712345678",
+            kyc,
+        ),
     )
     return cid
 
@@ -119,7 +130,9 @@ def test_pg_logical_insert_update_delete_reach_kafka(v5_dsn, pg_engine, topic_pr
 
         got = consume(topic_prefix, ["customer.events", "account.events", "transaction.events"], 5)
         by_topic = [t for t, _ in got]
-        assert sorted(by_topic) == sorted(["customer.events"] + ["account.events"] * 3 + ["transaction.events"])
+        assert sorted(by_topic) == sorted(
+            ["customer.events"] + ["account.events"] * 3 + ["transaction.events"]
+        )
         customer = next(e for t, e in got if t == "customer.events")["payload"]
         assert customer["national_id"] == "2345678"
         assert customer["phones"] == ["+254712345678"]
@@ -166,7 +179,9 @@ def test_pg_logical_kill_before_commit_then_restart_has_no_gap_and_same_ids(
         restarted.source.close()
 
 
-def test_pg_logical_corrupt_row_goes_to_dlq_and_connector_continues(v5_dsn, pg_engine, topic_prefix, publisher):
+def test_pg_logical_corrupt_row_goes_to_dlq_and_connector_continues(
+    v5_dsn, pg_engine, topic_prefix, publisher
+):
     slot = f"eb_t{uuid.uuid4().hex[:8]}"
     connector = _v5_connector(v5_dsn, slot, publisher, ConnectorStore(pg_engine))
     try:
@@ -227,10 +242,14 @@ def test_binlog_insert_update_delete_kill_and_corrupt_row(dfs_db, pg_engine, top
             "VALUES ('otieno OCHIENG','O@X.co.ke','254722000111','ID12345678','TIER_2')"
         )
         cur.execute("INSERT INTO accounts (account_number,user_id,balance) VALUES ('ACC00000001',1,10.50)")
-        cur.execute("INSERT INTO transactions (account_id,txn_type,amount,reference_code) VALUES (1,'MPESA_IN',10.5,'R1')")
+        cur.execute(
+            "INSERT INTO transactions (account_id,txn_type,amount,reference_code) VALUES (1,'MPESA_IN',10.5,'R1')"  # noqa: E501
+        )
         cur.execute("UPDATE accounts SET balance = 20 WHERE account_id = 1")
         cur.execute("DELETE FROM accounts WHERE account_id = 1")
-        cur.execute("INSERT INTO transactions (account_id,txn_type,amount,reference_code) VALUES (1,'BOGUS',5,'R2')")
+        cur.execute(
+            "INSERT INTO transactions (account_id,txn_type,amount,reference_code) VALUES (1,'BOGUS',5,'R2')"
+        )
     crashing = _dfs(dfs_db, publisher, CrashingStore(pg_engine))
     with pytest.raises(KeyboardInterrupt):
         crashing.step()
@@ -264,20 +283,24 @@ def test_polling_reads_new_rows_once_and_resumes(pg_engine, topic_prefix, publis
             conn.exec_driver_sql(CRM_DDL)
             for i in range(3):
                 conn.exec_driver_sql(
-                    'INSERT INTO "Customers" ("Id","CustomerReference","FirstName","LastName","Email","PhoneNumber",'
-                    f"\"CreatedAt\") VALUES ('{uuid.uuid4()}','CRM-{i}','akinyi','Otieno','a{i}@x.com','0711{i:06d}',"
+                    'INSERT INTO "Customers" ("Id","CustomerReference","FirstName","LastName","Email","PhoneNumber",'  # noqa: E501
+                    f"\"CreatedAt\") VALUES ('{uuid.uuid4()}','CRM-{i}','akinyi','Otieno','a{i}@x.com','0711{i:06d}',"  # noqa: E501
                     f"'2026-01-0{i + 1} 10:00:00')"
                 )
         maps = load_mappings("crm")
-        connector = Connector("crm-test", PollingSource(engine, maps), maps, publisher, ConnectorStore(pg_engine), KEY)
+        connector = Connector(
+            "crm-test", PollingSource(engine, maps), maps, publisher, ConnectorStore(pg_engine), KEY
+        )
         assert connector.drain() == 3
         assert connector.drain() == 0
         with engine.begin() as conn:
             conn.exec_driver_sql(
-                'INSERT INTO "Customers" ("Id","CustomerReference","FirstName","LastName","Email","CreatedAt",'
-                f"\"KYCStatus\") VALUES ('{uuid.uuid4()}','CRM-9','x','y','bad@x.com','2026-02-01 10:00:00','Nope')"
+                'INSERT INTO "Customers" ("Id","CustomerReference","FirstName","LastName","Email","CreatedAt",'  # noqa: E501
+                f"\"KYCStatus\") VALUES ('{uuid.uuid4()}','CRM-9','x','y','bad@x.com','2026-02-01 10:00:00','Nope')"  # noqa: E501
             )
-        restarted = Connector("crm-test", PollingSource(engine, maps), maps, publisher, ConnectorStore(pg_engine), KEY)
+        restarted = Connector(
+            "crm-test", PollingSource(engine, maps), maps, publisher, ConnectorStore(pg_engine), KEY
+        )
         assert restarted.drain() == 1
         got = consume(topic_prefix, ["customer.events", "customer.events.dlq"], 4)
         assert sorted(t for t, _ in got) == ["customer.events"] * 3 + ["customer.events.dlq"]

@@ -85,7 +85,7 @@ def test_no_feature_value_from_after_the_label_time_enters_a_row(
             oracle["feature_timestamp"].dropna()
             <= oracle.loc[oracle["feature_timestamp"].notna(), "event_timestamp"]
         ).all()
-        for column in fraud_frame.columns.intersection(spec.names):
+        for column in fraud_frame.columns.intersection(list(spec.names)):
             for row, expected in oracle[column].items():
                 assert _same(fraud_frame.at[row, column], expected), (spec.name, column, row)
                 checked += 1
@@ -107,7 +107,9 @@ def test_online_and_historical_features_are_equal(world: SimulatedWorld) -> None
             latest[str(gcid)] = max(latest.get(str(gcid), at), at)
     gcids = sorted(latest)[:60]
     request_epoch = NOW.timestamp()
-    rows = [{"gcid": g, "request_amount": 1000.0, "request_epoch": request_epoch} for g in gcids]
+    rows: list[dict[str, str | float]] = [
+        {"gcid": g, "request_amount": 1000.0, "request_epoch": request_epoch} for g in gcids
+    ]
     online = store.service_online("fraud_v1", rows)
     entities = pd.DataFrame(rows)
     entities["event_timestamp"] = [latest[g] for g in gcids]  # as of each GCID's newest row: what is online

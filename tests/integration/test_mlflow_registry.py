@@ -14,7 +14,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from bento_service.champion import ChampionModel, ModelUnavailable
-from models.registry import log_and_register, promote
+from models.registry import champion_metrics, log_and_register, promote, promote_if_better
 from models.training import train
 
 pytestmark = pytest.mark.integration
@@ -79,6 +79,7 @@ def test_register_promote_and_serve_the_champion(tracking: str, tmp_path: Path) 
     assert [a.path for a in client.list_artifacts(first.run_id, "training_data")] == [
         "training_data/training_frame.parquet"
     ]
+    assert run.inputs is not None
     assert run.inputs.dataset_inputs[0].dataset.name.startswith("fraud_v1-")
 
     model = ChampionModel(tracking, "fraud", poll_interval_s=3600)
@@ -97,6 +98,11 @@ def test_register_promote_and_serve_the_champion(tracking: str, tmp_path: Path) 
     flipped = model.score({"signal": 2.0, "noise": 0.0})
     assert flipped.model_version == "fraud/2" and flipped.value < 0.5
     assert model.refresh() is False  # unchanged alias: nothing reloaded
+
+    assert champion_metrics(tracking, "fraud") == second.metrics
+    better = first.metrics["pr_auc"] > second.metrics["pr_auc"]
+    assert promote_if_better(tracking, first, metric="pr_auc") is better
+    assert str(client.get_model_version_by_alias("fraud", "champion").version) == ("1" if better else "2")
 
     promote(tracking, "fraud", first.version, "challenger")
     assert str(client.get_model_version_by_alias("fraud", "challenger").version) == "1"
