@@ -8,7 +8,7 @@ again if the same customer event is ever redelivered (downstream consumers are i
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select
@@ -47,7 +47,7 @@ from pipelines.metrics import EVENTS_PRODUCED
 from pipelines.processors._idempotency import already_processed, mark_processed
 from pipelines.standardise import is_synthetic_email
 from pipelines.storage.identity_graph import SqlIdentityGraph
-from pipelines.storage.schema import identity_lineage
+from pipelines.storage.schema import identity_lineage, identity_record
 from pipelines.transport import EventPublisher
 
 __all__ = ["IdentityHandler", "identity_record_of", "operator_merge", "operator_split"]
@@ -68,6 +68,10 @@ def identity_record_of(event: CustomerChanged) -> IdentityRecord:
         emails=tuple(e for e in p.emails if not is_synthetic_email(e)),
         device_ids=p.device_ids,
     )
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _ref(r: SourceRecordRef) -> SourceRef:
@@ -171,8 +175,15 @@ class IdentityHandler:
     def _apply(self, conn: Connection, event: CustomerChanged) -> list[IdentityEvent]:
         now = utcnow()
         mark_processed(conn, self.name, event.event_id, now)
-        if not upsert_source_customer(conn, event):
-            return []  # an older version than the one we hold: identity unchanged
+        upsert_source_customer(conn, event)  # shared with the Customer 360 processor: not our gate
+        held = conn.execute(
+            select(identity_record.c.occurred_at).where(
+                identity_record.c.source_system == event.source_system,
+                identity_record.c.source_key == event.source_key,
+            )
+        ).scalar_one_or_none()
+        if held is not None and _utc(held) > event.occurred_at:
+            return []  # an older version than the one we resolved: identity unchanged
         graph = SqlIdentityGraph(conn, event.event_id)
         res = resolve(identity_record_of(event), graph, now, scorer=self._scorer)
         events = identity_events(event, res, now, self._version)

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 
 def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(pg_engine, pg_url, topic_prefix, tmp_path):
-    graph, events = synthetic_stream(150, seed=5)
+    graph, events = synthetic_stream(100, seed=5)
     write_graph(pg_engine, graph)
     publish(topic_prefix, events)
     env = services_env(pg_url, topic_prefix, tmp_path)

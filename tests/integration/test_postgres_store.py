@@ -29,7 +29,8 @@ def test_migrations_create_the_schema_and_are_idempotent(pg_engine):
         "decision_log",
     } <= tables
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        heads = {r[0] for r in conn.execute(text("select version_num from alembic_version"))}
+        assert heads >= {"0003_customer360", "0006_decisions"}  # every branch from 0001 applied
         kind = conn.execute(
             text(
                 "select data_type from information_schema.columns"
