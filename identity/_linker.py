@@ -9,7 +9,7 @@ is the incremental form of connected components — hence the same clusters as b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from identity._blocking import key_function
@@ -164,10 +164,3 @@ def reference_bulk_clusters(records: Sequence[FieldRecord], settings: IdentitySe
         if scorer.weight(records[i], records[j]) >= threshold:
             uf.union(i, j)
     return [uf.find(i) for i in range(len(records))]
-
-
-def iter_online(records: Iterable[FieldRecord], settings: IdentitySettings) -> list[int]:
-    linker = Linker(settings)
-    for r in records:
-        linker.add(r)
-    return linker.clusters()

@@ -67,4 +67,3 @@ class IdentityRecord:
             emails=tuple(data.get("emails") or ()),
             device_ids=tuple(data.get("device_ids") or ()),
         )
-

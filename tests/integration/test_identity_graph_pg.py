@@ -30,7 +30,8 @@ def test_scored_resolution_merge_split_and_lineage_on_postgres(pg_engine) -> Non
     with pg_engine.begin() as conn:
         graph = SqlIdentityGraph(conn)
         grace, grace2, kevin = (graph.gcid_of(s, k) for s, k in (("v5", "C1"), ("dfs", "9"), ("crm", "P1")))
-        assert grace == grace2 and kevin is not None and kevin != grace  # a shared phone is not proof
+        assert grace is not None and kevin is not None
+        assert grace == grace2 and kevin != grace  # a shared phone is not proof
     with pg_engine.begin() as conn:
         merged = operator_merge(conn, kevin, grace, "branch says same person", "operator:alice")
         assert (merged.payload.survivor, merged.payload.merged) == (grace, kevin)
