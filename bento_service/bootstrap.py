@@ -13,8 +13,9 @@ from sqlalchemy import Engine
 
 from bento_service.auth import DevTokenIssuer, TokenVerifier
 from bento_service.decision_log import DecisionLog
-from bento_service.decisions import DecisionEngine, DecisionRelay, DecisionSpool, Scorer
+from bento_service.decisions import DecisionEngine, DecisionSpool, Scorer
 from bento_service.deps import ServiceDeps, install
+from bento_service.outbox import decision_relay, identity_operator_relay
 from bento_service.settings import ServiceSettings, get_service_settings
 from models.decisioning import DecisionType, RuleSet, bundled_rule_set, load_rule_set
 from pipelines.errors import ConfigurationError
@@ -100,13 +101,14 @@ def bootstrap(
         budget_ms=settings.decision_budget_ms,
     )
     decisions.warm_up()
+    out = publisher or _publisher(settings)
     deps = ServiceDeps(
         settings=settings,
         engine=engine,
         verifier=verifier or token_verifier(settings),
         features=features,
         decisions=decisions,
-        relay=DecisionRelay(engine, publisher or _publisher(settings)),
+        relays=(decision_relay(engine, out), identity_operator_relay(engine, out)),
     )
     log.info("API bootstrapped: profile=%s db=%s", settings.profile.value, engine.url.render_as_string())
     return install(deps)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from bento_service.auth import TokenVerifier
-from bento_service.decisions import DecisionEngine, DecisionRelay
+from bento_service.decisions import DecisionEngine
+from bento_service.outbox import OutboxRelay
 from bento_service.settings import ServiceSettings
 from pipelines.errors import ConfigurationError
 from pipelines.features import FeatureReader
@@ -22,7 +23,7 @@ class ServiceDeps:
     verifier: TokenVerifier
     features: FeatureReader
     decisions: DecisionEngine
-    relay: DecisionRelay
+    relays: tuple[OutboxRelay, ...]
 
 
 _current: ServiceDeps | None = None

@@ -31,10 +31,10 @@ class BrainService:
             daemon=True,
         )
         self._drainer.start()
-        self._relay = threading.Thread(
-            target=self.deps.relay.run, args=(self._stop,), name="decision-relay", daemon=True
-        )
-        self._relay.start()
+        for relay in self.deps.relays:
+            threading.Thread(
+                target=relay.run, args=(self._stop,), name=f"relay-{relay.name}", daemon=True
+            ).start()
 
     @bentoml.on_shutdown  # type: ignore[untyped-decorator]
     def shutdown(self) -> None:

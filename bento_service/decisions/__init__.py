@@ -8,13 +8,11 @@ from bento_service.decisions._engine import (
     decision_type_of,
 )
 from bento_service.decisions._ports import Score, Scorer
-from bento_service.decisions._relay import DecisionRelay
 from bento_service.decisions._spool import DecisionSpool, drain_periodically
 
 __all__ = [
     "BacktestReport",
     "DecisionEngine",
-    "DecisionRelay",
     "DecisionSpool",
     "IdempotencyConflict",
     "Score",

@@ -2,7 +2,7 @@
 
 resolve GCID → profile → online features → model score → active rules (+ shadow rules and a
 challenger model, logged but never answering) → durable, hash-chained log record → answer. The
-log is the outbox of ``decision.events`` (see ``_relay.py``).
+log is the outbox of ``decision.events`` (see :mod:`bento_service.outbox`).
 
 Every dependency call runs against the request's latency budget; a dependency
 that fails or is late is replaced by the declared fallback (cached profile, null features, no

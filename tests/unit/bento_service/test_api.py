@@ -42,7 +42,7 @@ def test_decision_is_answered_logged_and_published(api):
     assert stored["decision"] == body  # the log returns exactly what was answered, hash included
     assert stored["request"]["amount"] == "2500.00" and stored["inputs"]["features"]["txn_count_24h"] == 4
     assert stored["seq"] == 1 and stored["prev_hash"] == "0" * 64
-    assert current().relay.run_once() == 1
+    assert current().relays[0].run_once() == 1
     [event] = api.bus.records("decision.events")
     assert json.loads(event.value)["payload"]["record_hash"] == body["record_hash"]
     assert verify_chain(api.engine).ok
@@ -58,7 +58,7 @@ def test_idempotent_retry_returns_the_first_decision(api):
     first = _decide(api, **{"Idempotency-Key": "retry-key-0001"}).json()
     again = _decide(api, **{"Idempotency-Key": "retry-key-0001"}).json()
     assert again["decision_id"] == first["decision_id"]
-    assert current().relay.run_once() == 1 and current().relay.run_once() == 0
+    assert current().relays[0].run_once() == 1 and current().relays[0].run_once() == 0
     assert len(api.bus.records("decision.events")) == 1
     conflict = _decide(api, {**REQUEST, "amount": "9.00"}, **{"Idempotency-Key": "retry-key-0001"})
     assert conflict.status_code == 409

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from bento_service.decision_log import DecisionLog, verify_chain
-from bento_service.decisions import DecisionEngine, DecisionRelay, DecisionSpool, Score
+from bento_service.decisions import DecisionEngine, DecisionSpool, Score
+from bento_service.outbox import decision_relay
 from bento_service.schemas import TransactionDecisionRequest
 from models.decisioning import DecisionType, bundled_rule_set, parse_rule_set
 from pipelines.features import FeatureStoreUnavailable, InMemoryFeatureStore, OnlineFeatures
@@ -158,7 +159,7 @@ def test_database_down_uses_the_cached_profile_and_spools_the_record(db, tmp_pat
     assert engine.drain_spool() == 0
     assert engine.stored(spooled.decision_id).decision.outcome == spooled.outcome
     assert verify_chain(db).ok
-    relay = DecisionRelay(db, bus.publisher())
+    relay = decision_relay(db, bus.publisher())
     assert relay.run_once() == 2  # the spooled decision is published once it reaches the log
     assert [json.loads(r.value)["payload"]["decision_id"] for r in bus.records("decision.events")] == [
         first.decision_id,
