@@ -6,6 +6,7 @@ Tests pass their own adapters, e.g. ``bootstrap(settings, features=InMemoryFeatu
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 
 from bento_service.auth import DevTokenIssuer, TokenVerifier
 from bento_service.decision_log import DecisionLog
-from bento_service.decisions import DecisionEngine, DecisionSpool, Scorer
+from bento_service.decisions import DecisionEngine, DecisionSpool, ModelFeatureReader, Scorer
 from bento_service.deps import ServiceDeps, install
 from bento_service.outbox import decision_relay, identity_operator_relay
 from bento_service.settings import ServiceSettings, get_service_settings
@@ -75,6 +76,22 @@ def _rule_sets(paths: list[Path]) -> dict[DecisionType, RuleSet]:
     return by_type
 
 
+def _champions(settings: ServiceSettings) -> dict[DecisionType, Scorer]:
+    """The MLflow champions, loaded in the background (decisions use rules alone until one is)."""
+    from bento_service.champion import ChampionModel  # MLflow import is slow: only when used
+
+    assert settings.mlflow_tracking_uri is not None
+    fraud = ChampionModel(
+        settings.mlflow_tracking_uri, settings.fraud_model, poll_interval_s=settings.model_poll_s
+    )
+    credit = ChampionModel(
+        settings.mlflow_tracking_uri, settings.credit_model, poll_interval_s=settings.model_poll_s
+    )
+    for model in (fraud, credit):
+        threading.Thread(target=model.start, name=f"load-{model.name}", daemon=True).start()
+    return {DecisionType.TRANSACTION: fraud, DecisionType.CREDIT: credit}
+
+
 def bootstrap(
     settings: ServiceSettings | None = None,
     *,
@@ -96,8 +113,10 @@ def bootstrap(
         spool=DecisionSpool(settings.decision_spool),
         rule_sets=active,
         shadow_rule_sets=_rule_sets(settings.shadow_rule_sets),
-        scorers=scorers,
+        scorers=scorers if scorers is not None else (_champions(settings) if settings.models_enabled else {}),
         challengers=challengers,
+        model_features=features if isinstance(features, ModelFeatureReader) else None,
+        model_feature_services={DecisionType.TRANSACTION: "fraud_v1", DecisionType.CREDIT: "credit_v1"},
         budget_ms=settings.decision_budget_ms,
     )
     decisions.warm_up()

@@ -32,6 +32,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
+from bento_service.decisions._ports import Score
 from pipelines.errors import EnterpriseBrainError
 
 __all__ = ["ChampionModel", "ModelUnavailable", "Score"]
@@ -44,14 +45,6 @@ class ModelUnavailable(EnterpriseBrainError):
 
     status = 503
     code = "model-unavailable"
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    value: float
-    """Probability of the positive class (fraud, default), 0..1."""
-    model_version: str
-    """``<name>/<version>`` of the registered model version that scored."""
 
 
 class _Classifier(Protocol):
@@ -131,13 +124,23 @@ class ChampionModel:
             model: _Classifier = mlflow.sklearn.load_model(local)
         return _Loaded(version=version, features=features, model=model)
 
-    def score(self, features: Mapping[str, float | None]) -> Score:
+    @property
+    def ready(self) -> bool:
+        """A version is loaded (before the first promotion there is none: decisions use rules only)."""
+        return self._current is not None
+
+    def score(self, features: Mapping[str, float | int | str | None]) -> Score:
         """Score one feature vector with the serving version."""
         current = self._current
         if current is None:
             raise ModelUnavailable(f"no version of {self._name}@{self._alias} is loaded")
         row = np.array(
-            [[np.nan if (v := features.get(f)) is None else float(v) for f in current.features]],
+            [
+                [
+                    float(v) if isinstance(v := features.get(f), int | float) else np.nan
+                    for f in current.features
+                ]
+            ],
             dtype=np.float64,
         )
         value = float(current.model.predict_proba(row)[0, 1])

@@ -24,6 +24,10 @@ class ServiceSettings(PipelineSettings):
         default=None, description="Services mode: the identity provider's JWKS. Embedded: a local dev key."
     )
     decision_budget_ms: float = Field(default=50.0, gt=0, description="Latency budget of one decision")
+    models_enabled: bool = Field(default=True, description="Score with the MLflow champions when promoted")
+    fraud_model: str = "fraud"
+    credit_model: str = "credit"
+    model_poll_s: float = Field(default=30.0, gt=0, description="How often the champion alias is re-read")
     rule_sets: list[Path] = Field(
         default_factory=list, description="Active rule-set files (default: bundled)"
     )

@@ -7,7 +7,7 @@ from bento_service.decisions._engine import (
     build_context,
     decision_type_of,
 )
-from bento_service.decisions._ports import Score, Scorer
+from bento_service.decisions._ports import ModelFeatureReader, Score, Scorer
 from bento_service.decisions._spool import DecisionSpool, drain_periodically
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "DecisionEngine",
     "DecisionSpool",
     "IdempotencyConflict",
+    "ModelFeatureReader",
     "Score",
     "Scorer",
     "backtest",

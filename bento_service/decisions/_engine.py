@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 
 from bento_service.decision_log import DecisionLog
 from bento_service.decisions._lookups import LruCache, Profile, read_gcid, read_profile
-from bento_service.decisions._ports import Score, Scorer
+from bento_service.decisions._ports import ModelFeatureReader, Score, Scorer
 from bento_service.decisions._spool import DecisionSpool
 from bento_service.errors import NotFound, ServiceError
 from bento_service.metrics import DECISION_LATENCY, DECISION_OUTCOMES, DECISIONS_DEGRADED
@@ -93,6 +93,8 @@ class DecisionEngine:
         shadow_rule_sets: Mapping[DecisionType, RuleSet] | None = None,
         scorers: Mapping[DecisionType, Scorer] | None = None,
         challengers: Mapping[DecisionType, Scorer] | None = None,
+        model_features: ModelFeatureReader | None = None,
+        model_feature_services: Mapping[DecisionType, str] | None = None,
         budget_ms: float = 50.0,
     ) -> None:
         self._db = engine
@@ -103,6 +105,8 @@ class DecisionEngine:
         self.shadow_rule_sets = dict(shadow_rule_sets or {})
         self._scorers = dict(scorers or {})
         self._challengers = dict(challengers or {})
+        self._model_features = model_features
+        self._model_services = dict(model_feature_services or {})
         self._budget_s = budget_ms / 1000
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="decision-io")
         self._gcids: LruCache[tuple[str, str], str] = LruCache(100_000)
@@ -233,8 +237,20 @@ class DecisionEngine:
                 got.causes.append("features")
                 log.warning("decision without features for %s: %s", gcid, exc or "late")
 
-        feature_values = _feature_context(got.features)
         scorer, challenger = self._scorers.get(kind), self._challengers.get(kind)
+        scorer = scorer if scorer is not None and scorer.ready else None
+        challenger = challenger if challenger is not None and challenger.ready else None
+        feature_values = _feature_context(got.features)
+        service = self._model_services.get(kind)
+        if (scorer or challenger) and got.gcid and service and self._model_features is not None:
+            try:
+                feature_values = {
+                    **feature_values,
+                    **self._call(lambda: self._model_inputs(service, got, request), deadline),
+                }
+            except Exception as exc:
+                got.causes.append("features")
+                log.warning("model features %s unavailable: %s", service, exc or "late")
         if scorer is not None:
             try:
                 got.score = self._call(lambda: scorer.score(feature_values), deadline)
@@ -247,6 +263,21 @@ class DecisionEngine:
             except Exception as exc:  # the challenger never affects the answer
                 log.warning("challenger model failed: %s", exc or "late")
         return got
+
+    def _model_inputs(
+        self, service: str, got: _Gathered, request: DecisionRequest
+    ) -> dict[str, float | int | str | None]:
+        assert self._model_features is not None and got.gcid is not None
+        row: dict[str, str | float] = {"gcid": got.gcid, "request_epoch": time.time()}
+        amount = getattr(request, "amount", None)
+        if amount is not None:
+            row["request_amount"] = float(amount)
+        values = self._model_features.service_online(service, [row])
+        out: dict[str, float | int | str | None] = {}
+        for name, column in values.items():
+            value = column[0] if column else None
+            out[name] = value if isinstance(value, int | float | str) or value is None else None
+        return out
 
     def _context(self, request: DecisionRequest, got: _Gathered) -> dict[str, Any]:
         return build_context(request, got.gcid, got.profile, got.features, got.score, bool(got.causes))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-__all__ = ["Score", "Scorer"]
+__all__ = ["ModelFeatureReader", "Score", "Scorer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,4 +16,17 @@ class Score:
 
 
 class Scorer(Protocol):
+    @property
+    def ready(self) -> bool:
+        """False while no model version is loaded: decisions then run on rules alone (not degraded)."""
+
     def score(self, features: Mapping[str, float | int | str | None]) -> Score: ...
+
+
+@runtime_checkable
+class ModelFeatureReader(Protocol):
+    """Online values of a model's feature service (Feast ``fraud_v1``, ``credit_v1``)."""
+
+    def service_online(
+        self, service: str, entity_rows: Sequence[Mapping[str, str | float]]
+    ) -> Mapping[str, Sequence[object]]: ...

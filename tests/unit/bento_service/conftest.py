@@ -31,7 +31,7 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path):
-    settings = ServiceSettings(run_dir=tmp_path, database_url="sqlite://")
+    settings = ServiceSettings(run_dir=tmp_path, database_url="sqlite://", models_enabled=False)
     engine = create_db_engine("sqlite://")
     migrate(engine)
     bus = InProcessBus()

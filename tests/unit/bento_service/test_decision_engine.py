@@ -34,6 +34,8 @@ SMALL = BIG.model_copy(update={"amount": Decimal("100")})
 
 
 class FixedScorer:
+    ready = True
+
     def __init__(self, value: float, version: str, delay_s: float = 0.0) -> None:
         self.value, self.version, self.delay_s = value, version, delay_s
 
@@ -108,7 +110,9 @@ def test_shadow_rules_and_challenger_are_logged_but_never_answer(db, tmp_path):
     assert (
         answer.outcome == "APPROVE" and answer.model_version == "fraud/3" and answer.scores == {"fraud": 0.1}
     )
-    record = DecisionLog(db).get(answer.decision_id).record
+    stored = DecisionLog(db).get(answer.decision_id)
+    assert stored is not None
+    record = stored.record
     assert record["shadow"]["outcome"] == "DECLINE" and record["shadow"]["rule_set_version"] == "txn-shadow-1"
     assert record["challenger"] == {"value": 0.99, "model_version": "fraud/4"}
 

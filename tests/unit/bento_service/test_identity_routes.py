@@ -122,4 +122,7 @@ def test_operator_merges_and_splits_are_published_to_identity_events(api) -> Non
     assert operator_relay.run_once() == 2 and operator_relay.run_once() == 0
     published = [parse_event("identity.events", r.value) for r in api.bus.records("identity.events")[before:]]
     assert [type(e) for e in published] == [GcidMerged, GcidSplit]
-    assert all(e.payload.decided_by.startswith("operator:") for e in published)
+    assert all(
+        isinstance(e, GcidMerged | GcidSplit) and e.payload.decided_by.startswith("operator:")
+        for e in published
+    )

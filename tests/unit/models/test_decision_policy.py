@@ -153,7 +153,7 @@ def test_credit_limit_tiers(tier, score, limit):
 
 
 def test_every_reason_code_is_reachable_and_every_rule_fires_somewhere():
-    results = [evaluate(c.values[0], c.values[1]) for c in CASES]  # type: ignore[index]
+    results = [evaluate(c.values[0], c.values[1]) for c in CASES]  # type: ignore[arg-type]
     assert {code for r in results for code in r.reason_codes} == set(REASON_TEXT)
     fired = {rule for r in results for rule in r.fired_rules}
     assert fired == {rule.rule_id for rs in (TXN, LOGIN, CREDIT) for rule in rs.rules}
