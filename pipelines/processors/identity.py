@@ -13,7 +13,6 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select
 
-from customer360 import upsert_source_customer
 from identity import (
     MATCHER_VERSION,
     IdentityRecord,
@@ -175,7 +174,6 @@ class IdentityHandler:
     def _apply(self, conn: Connection, event: CustomerChanged) -> list[IdentityEvent]:
         now = utcnow()
         mark_processed(conn, self.name, event.event_id, now)
-        upsert_source_customer(conn, event)  # shared with the Customer 360 processor: not our gate
         held = conn.execute(
             select(identity_record.c.occurred_at).where(
                 identity_record.c.source_system == event.source_system,

@@ -36,8 +36,9 @@ def api(tmp_path):
     migrate(engine)
     bus = InProcessBus()
     identity, c360 = IdentityHandler(engine, bus.publisher()), Customer360Handler(engine)
-    identity.handle(customer("v5", "C1", device_ids=()))
-    identity.handle(customer("dfs", "9", national_id=None))
+    for event in (customer("v5", "C1", device_ids=()), customer("dfs", "9", national_id=None)):
+        identity.handle(event)
+        c360.handle(event)  # both processors consume customer.events
     c360.handle(transaction("v5", "T1", "C1", device_id="dev-1"))
     for r in bus.records("identity.events"):
         c360.handle(parse_event("identity.events", r.value))

@@ -36,6 +36,7 @@ def _run(engine, *events):
     for e in events:
         if e.event_type == "customer.changed":
             identity.handle(e)
+            c360.handle(e)  # both processors consume customer.events
         else:
             c360.handle(e)
     for r in bus.records("identity.events"):
