@@ -6,11 +6,14 @@ Producers (connectors, the simulator, the channel intake) standardise values wit
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pipelines.standardise import CURRENCY_EXPONENTS
 
 __all__ = [
     "AccountPayload",
@@ -32,8 +35,8 @@ NationalId = Annotated[str, Field(pattern=r"^[A-Z0-9]{4,20}$", examples=["234567
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["KES"])]
 Channel = Literal["mpesa", "card", "ussd", "agency", "branch", "internet", "mobile", "atm", "api"]
 
-#: ISO 4217 minor-unit exponents of the currencies the bank books; others default to 2.
-MINOR_UNITS: dict[str, int] = {"UGX": 0, "RWF": 0, "JPY": 0, "KWD": 3, "BHD": 3, "OMR": 3}
+#: ISO 4217 minor-unit exponents (the standardisation table); unlisted currencies default to 2.
+MINOR_UNITS: Mapping[str, int] = CURRENCY_EXPONENTS
 
 
 def _check_minor_units(amount: Decimal, currency: str, field: str) -> None:
