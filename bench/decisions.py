@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from bench.loadgen import RunResult, build_request, run_constant_rate
 from bento_service.bootstrap import dev_token_issuer
 from bento_service.settings import ServiceSettings
 from pipelines.bootstrap import bootstrap
+from pipelines.cli._process import stop_process_group
 from pipelines.settings import PipelineSettings
 from pipelines.simulator import simulate_bank
 from tests.services import kafka_topics
@@ -72,17 +72,6 @@ def _wait(url: str, timeout_s: float = 180) -> None:
             pass
         time.sleep(0.5)
     raise SystemExit(f"{url} did not come up")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _ladder(name: str, port: int, make, duration: float, ladder: list[int]) -> tuple[float, list[RunResult]]:
@@ -248,8 +237,8 @@ def main() -> None:
                 )
             )
         finally:
-            _stop(api)
-            _stop(feast)
+            stop_process_group(api, grace_s=20.0)
+            stop_process_group(feast, grace_s=20.0)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import httpx
 import typer
 
 from pipelines.bootstrap import Pipeline, bootstrap
+from pipelines.cli._process import stop_process_group
 from pipelines.metrics import serve_metrics
 from pipelines.settings import PipelineSettings, get_pipeline_settings
 from pipelines.simulator import SimulatedBank, simulate_bank
@@ -85,20 +86,6 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 12
     raise typer.Exit(1)
 
 
-def _stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a process started with ``start_new_session`` and every process it started."""
-    for sig, wait_s in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 def run(
     customers: Customers = 300,
     seed: Seed = 7,
@@ -147,7 +134,7 @@ Live transactions: {live_rate}/s. Stop with Ctrl-C.
             pipeline.publish([bank.new_transaction(rng, datetime.now(UTC))])
             stop.wait(interval)
     finally:
-        _stop_group(api)
+        stop_process_group(api)
         pipeline.stop()
 
 

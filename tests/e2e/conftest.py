@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pipelines.cli._process import stop_process_group
 from pipelines.simulator import SimulatedBank, simulate_bank
 from tests.services import kafka_topics, postgres_database
 
@@ -53,23 +53,6 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: 
     raise AssertionError(f"{url} not healthy in {timeout_s}s:\n{log.read_text()[-4000:]}")
 
 
-def stop_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group (the command and the servers it started), SIGKILL what remains."""
-    for sig, wait_s in ((signal.SIGTERM, 30.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(wait_s)
-        except subprocess.TimeoutExpired:
-            continue
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # children that outlived their parent
-    except ProcessLookupError:
-        pass
-
-
 @contextmanager
 def running(cmd: list[str], env: dict[str, str], log: Path, url: str) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
@@ -80,7 +63,7 @@ def running(cmd: list[str], env: dict[str, str], log: Path, url: str) -> Iterato
             wait_healthy(url, proc, log)
             yield proc
         finally:
-            stop_group(proc)
+            stop_process_group(proc, grace_s=30.0)
 
 
 @dataclass(frozen=True)
