@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,12 +14,23 @@ from pipelines.settings import PipelineSettings, get_pipeline_settings
 from pipelines.storage import create_db_engine, migrate
 from pipelines.transport import EventPublisher
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from pipelines.connectors import Connector
+
 __all__ = ["app", "dlq_app"]
 
 app = typer.Typer(help="Source connectors: capture the bank's databases into the input topics.")
 dlq_app = typer.Typer(help="Dead-letter topics.")
 
-Systems = Annotated[list[str] | None, typer.Argument(help="v5, dfs, crm (default: all)")]
+Systems = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="v5, dfs, crm, v1_core, v1_core_ef, openbanking, global, salama, wekezabank, identity_intel "
+        "(default: all)"
+    ),
+]
 
 
 def _publisher(settings: PipelineSettings) -> EventPublisher:
@@ -51,13 +64,60 @@ def run(
     from pipelines.cli._run import _stop_event
 
     stop = _stop_event()
-    threads = [threading.Thread(target=c.run, args=(stop,), name=f"connector-{c.name}") for c in connectors]
+    threads = [
+        threading.Thread(target=_loop(c, settings, engine), args=(stop,), name=f"connector-{c.name}")
+        for c in connectors
+    ]
     for t in threads:
         t.start()
     stop.wait()
     for t in threads:
         t.join(10)
     publisher.close()
+
+
+def _loop(
+    connector: Connector, settings: PipelineSettings, engine: Engine
+) -> Callable[[threading.Event], None]:
+    """A connector's thread: polling sources reconcile every ``connector_reconcile_interval_s``."""
+    from pipelines.connectors import ConnectorStore, PollingSource
+    from pipelines.connectors._reconcile import run_with_reconciliation
+
+    interval = settings.connector_reconcile_interval_s
+    if not isinstance(connector.source, PollingSource) or interval <= 0:
+        return connector.run
+    store, ranges = ConnectorStore(engine), settings.connector_reconcile_ranges
+    return lambda stop: run_with_reconciliation(connector, store, stop, interval, ranges)
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    system: Annotated[
+        list[str] | None, typer.Option("--system", help="Polled system(s) to reconcile (default: all)")
+    ] = None,
+) -> None:
+    """Compare polled source tables with what was captured (counts, checksums per key range); re-emit
+    the rows polling missed (edits that did not move the watermark, deletes)."""
+    from pipelines.connectors import SYSTEMS, ConnectorStore, build_connector, reconcile
+
+    settings = get_pipeline_settings()
+    engine = create_db_engine(settings.db_url)
+    migrate(engine)
+    names = system or [s for s, spec in SYSTEMS.items() if spec.mode == "watermark_poll"]
+    publisher = _publisher(settings)
+    try:
+        for name in names:
+            connector = build_connector(name, settings, engine, publisher)
+            report = reconcile(connector, ConnectorStore(engine), settings.connector_reconcile_ranges)
+            connector.source.close()
+            for t in report.tables:
+                typer.echo(
+                    f"{name}.{t.table}: {t.source_rows} source rows, {t.captured_rows} captured, "
+                    f"{t.mismatched_ranges}/{t.ranges} ranges differ, {t.changed} changed, "
+                    f"{t.deleted} deleted, {t.reemitted} events re-emitted, {t.errors} to the DLQ"
+                )
+    finally:
+        publisher.close()
 
 
 @app.command("status")
@@ -80,10 +140,17 @@ def status() -> None:
         last = s.last_success_at.isoformat(timespec="seconds") if s.last_success_at else "never"
         typer.echo(
             f"{s.connector:<12} {s.mode:<15} {s.rows_read:>9} {s.events_produced:>9} {s.errors:>7} {lag:>7}  "
-            f"{last} @ {(s.position or '-')[:60]}"
+            f"{last} @ {'(last run below)' if s.mode == 'reconcile' else (s.position or '-')[:60]}"
         )
         if s.last_error:
             typer.echo(f"{'':<12} last error: {s.last_error[:200]}")
+        if s.mode == "reconcile" and s.position:
+            for t in json.loads(s.position)["tables"]:
+                typer.echo(
+                    f"{'':<12} {t['table']}: {t['mismatched_ranges']}/{t['ranges']} ranges differed, "
+                    f"{t['changed']} changed + {t['deleted']} deleted re-emitted "
+                    f"({t['source_rows']} source rows)"
+                )
 
 
 @app.command("simulate")
@@ -96,30 +163,48 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Random seed")] = 7,
     drop: Annotated[bool, typer.Option(help="Drop and recreate the source databases first")] = False,
     truth: Annotated[Path | None, typer.Option(help="Ground-truth CSV (default: run dir)")] = None,
+    fraud_share: Annotated[
+        float,
+        typer.Option(min=0, max=1, help="Share of people in a fraud pattern (takeover, mule, card testing)"),
+    ] = 0.02,
 ) -> None:
-    """Create the source databases (v5, CRM on PostgreSQL; DFS on MariaDB) and write a bank into them."""
+    """Create every source database (PostgreSQL; DFS on MariaDB) and write a living bank into them."""
     from pipelines.connectors import source_url
     from pipelines.simulator._sources import SourceBank, SourceUrls, create_sources
+    from pipelines.simulator._sources_feeds import FeedUrls
 
     settings = get_pipeline_settings()
+    feeds = FeedUrls(
+        **{f: source_url("global" if f == "wgi" else f, settings) for f in FeedUrls.__dataclass_fields__}
+    )
     urls = SourceUrls(
-        v5=source_url("v5", settings), crm=source_url("crm", settings), dfs=source_url("dfs", settings)
+        v5=source_url("v5", settings),
+        crm=source_url("crm", settings),
+        dfs=source_url("dfs", settings),
+        feeds=feeds,
     )
     create_sources(urls, drop=drop)
     bank = SourceBank(urls, seed)
     with typer.progressbar(length=customers, label="customers") as bar:
-        bank.populate(customers, progress=bar.update)
+        bank.populate(customers, progress=bar.update, fraud_share=fraud_share)
     with typer.progressbar(length=transactions, label="transactions") as bar:
         bank.transactions(transactions, rate or None, progress=bar.update)
     path = truth or settings.run_dir / "sources" / "ground_truth.csv"
     bank.write_ground_truth(path)
-    typer.echo(f"{len(bank.truth)} source customer records; ground truth in {path}")
+    typer.echo(
+        f"{len(bank.truth)} source customer records; ground truth in {path}; "
+        f"{len(bank.fraud_truth)} fraudulent records in {path.with_name('fraud_truth.csv')}"
+    )
 
 
 @dlq_app.command("replay")
 def replay(
     topic: Annotated[str, typer.Argument(help="Input topic whose .dlq to replay, e.g. customer.events")],
     group: Annotated[str, typer.Option(help="Consumer group of this replay")] = "brain.dlq-replay",
+    mappings: Annotated[
+        Path | None,
+        typer.Option(help="Folder of fixed mappings (<system>/<table>.yaml); default: the installed ones"),
+    ] = None,
 ) -> None:
     """Re-send the records of <topic>.dlq after a fix (mapping or producer)."""
     from pipelines.connectors import card_key
@@ -136,7 +221,7 @@ def replay(
         [dlq_topic(topic)],
         settings.topic_prefix,
     )
-    result = replay_dlq(topic, consumer, publisher, card_key(settings))
+    result = replay_dlq(topic, consumer, publisher, card_key(settings), mappings_root=mappings)
     consumer.close()
     publisher.close()
     typer.echo(f"read {result.read}, replayed {result.replayed}, still failing {result.still_failing}")

@@ -1,7 +1,8 @@
 """Source connectors: capture changes of the bank's databases, map them to canonical events.
 
 Capture modes: PostgreSQL logical decoding (:class:`PgLogicalSource`), MySQL/MariaDB binlog
-(:class:`BinlogSource`), watermark polling (:class:`PollingSource`). Mappings are YAML files under
+(:class:`BinlogSource`), watermark polling (:class:`PollingSource`) with periodic
+:func:`reconcile` (row counts and checksums per key range). Mappings are YAML files under
 ``mappings/<system>/<table>.yaml`` (:class:`TableMapping`); :class:`Connector` runs one source.
 """
 
@@ -11,6 +12,7 @@ from pipelines.connectors._mapper import Change, Mapper
 from pipelines.connectors._mapping import TableMapping, load_mapping, load_mappings
 from pipelines.connectors._pg_cdc import PgLogicalSource
 from pipelines.connectors._polling import PollingSource
+from pipelines.connectors._reconcile import ReconcileReport, TableReport, reconcile, reconcile_name
 from pipelines.connectors._runner import Connector, StepResult
 from pipelines.connectors._source import Batch, ChangeSource
 from pipelines.connectors._store import ConnectorState, ConnectorStore, RawRecord
@@ -31,12 +33,16 @@ __all__ = [
     "PgLogicalSource",
     "PollingSource",
     "RawRecord",
+    "ReconcileReport",
     "RowError",
     "StepResult",
     "TableMapping",
+    "TableReport",
     "build_connector",
     "card_key",
     "load_mapping",
     "load_mappings",
+    "reconcile",
+    "reconcile_name",
     "source_url",
 ]

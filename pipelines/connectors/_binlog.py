@@ -6,16 +6,28 @@ and SELECT for the connector's account (docs/connectors.md).
 
 Positions are ``<binlog file>:<end position of the transaction's XID event>``: the connector only
 commits at transaction boundaries, so a restart opens the log at a transaction start. A change's
-own position (in its event id) is ``<file>:<end of its rows event>:<row index>``.
+own position (in its event id) is ``<file>:<end of its rows event>:<row index>``. The first read
+(no committed position) starts at the oldest binlog file kept by the server (``start="earliest"``,
+the default: the rows already in the log are captured) or at the server's current position
+(``start="latest"``), which is then committed so nothing after it is missed.
+
+The stream is always opened with the classic ``COM_BINLOG_DUMP`` (file + position), on MariaDB as
+on MySQL. python-mysql-replication's MariaDB mode (``is_mariadb=True`` without a GTID
+``auto_position``) ignores ``log_file``/``log_pos`` and always dumps from the first binlog file;
+when the server dropped that stream part-way through a file, the library reconnected from the
+first file again, forever — the hang of the first drain. A read is also bounded in time
+(``read_budget_s``) and the sockets have a read timeout, so a stalled server never blocks the
+connector.
 """
 
 from __future__ import annotations
 
+import time
 import warnings
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import pymysql
 from pymysqlreplication import BinLogStreamReader  # type: ignore[import-untyped]
@@ -43,40 +55,78 @@ class BinlogSource:
     mode = "mysql_binlog"
 
     def __init__(
-        self, host: str, port: int, user: str, password: str, database: str, tables: set[str], name: str
+        self,
+        host: str,
+        port: int,
+        user: str,
+        password: str,
+        database: str,
+        tables: set[str],
+        name: str,
+        *,
+        start: Literal["earliest", "latest"] = "earliest",
+        read_budget_s: float = 5.0,
+        timeout_s: float = 10.0,
     ) -> None:
-        self._settings = {"host": host, "port": port, "user": user, "password": password}
+        self._settings: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "user": user,
+            "password": password,
+            "connect_timeout": timeout_s,
+            "read_timeout": timeout_s,
+            "write_timeout": timeout_s,
+        }
         self._database = database
         self._tables = tables
+        self._start = start
+        self._budget_s = read_budget_s
         # A replica id of its own per connector (the server refuses two replicas with one id).
         self._server_id = 1000 + zlib.crc32(name.encode()) % 2_000_000_000
         try:
-            self._conn = pymysql.connect(
-                host=host, port=port, user=user, password=password, database=database, autocommit=True
-            )
+            self._conn = pymysql.connect(database=database, autocommit=True, **self._settings)
         except pymysql.MySQLError as exc:
             raise ConnectorError(f"cannot connect to {host}:{port}/{database}: {exc}") from exc
-        self._is_mariadb = "mariadb" in str(self._conn.get_server_info()).lower()  # type: ignore[no-untyped-call]
+
+    def _start_position(self) -> str:
+        """Where capture begins when nothing is committed yet (see the module docstring)."""
+        with self._conn.cursor() as cur:
+            if self._start == "latest":
+                cur.execute("SHOW MASTER STATUS")
+                row = cur.fetchone()
+                if row is None:
+                    raise ConnectorError("the server's binary log is off (log_bin)")
+                return f"{row[0]}:{row[1]}"
+            cur.execute("SHOW BINARY LOGS")
+            first = cur.fetchone()
+        if first is None:
+            raise ConnectorError("the server's binary log is off (log_bin)")
+        return f"{first[0]}:4"
 
     def read(self, position: str | None, limit: int) -> Batch:
-        kwargs: dict[str, Any] = {}
-        if position is not None:
-            kwargs["log_file"], kwargs["log_pos"] = _split(position)
-            kwargs["resume_stream"] = True
+        if position is None:
+            start = self._start_position()
+            if self._start == "latest":
+                return Batch([], start, 0.0)  # commit the starting point before reading anything
+            log_file, log_pos, after = start.rpartition(":")[0], 4, ("", -1)
+        else:
+            log_file, log_pos = _split(position)
+            after = (log_file, log_pos)
         reader = BinLogStreamReader(
             connection_settings=self._settings,
             server_id=self._server_id,
             blocking=False,
             only_events=[WriteRowsEvent, UpdateRowsEvent, DeleteRowsEvent, XidEvent],
             only_schemas=[self._database],
-            is_mariadb=self._is_mariadb,
+            is_mariadb=False,  # classic COM_BINLOG_DUMP at log_file:log_pos (module docstring)
+            log_file=log_file,
+            log_pos=log_pos,
+            resume_stream=True,
             enable_logging=False,
-            **kwargs,
         )
-        # The server may replay events at or before the requested position: skip them.
-        after = _split(position) if position is not None else ("", -1)
         changes: list[Change] = []
-        committed, committed_at = position, None
+        committed, committed_at, more = position, None, False
+        deadline = time.monotonic() + self._budget_s
         try:
             with warnings.catch_warnings():
                 # mysql-replication 1.0 still passes pymysql's deprecated `db` argument.
@@ -84,12 +134,13 @@ class BinlogSource:
                 for txn, end, end_at in self._transactions(reader, after):
                     changes.extend(txn)
                     committed, committed_at = end, end_at
-                    if len(changes) >= limit:
+                    if len(changes) >= limit or time.monotonic() > deadline:
+                        more = True
                         break
         finally:
             reader.close()
         lag = (datetime.now(UTC) - committed_at).total_seconds() if committed_at and changes else 0.0
-        return Batch(changes, committed, lag)
+        return Batch(changes, committed, lag, more=more)
 
     def _transactions(
         self, reader: Any, after: tuple[str, int]

@@ -14,6 +14,7 @@ from pipelines.connectors._mapping import load_mappings
 from pipelines.connectors._pg_cdc import PgLogicalSource
 from pipelines.connectors._polling import PollingSource
 from pipelines.connectors._runner import Connector
+from pipelines.connectors._shapes import adapt_mappings, table_columns
 from pipelines.connectors._source import ChangeSource
 from pipelines.connectors._store import ConnectorStore
 from pipelines.connectors.errors import ConnectorError
@@ -27,13 +28,26 @@ __all__ = ["SYSTEMS", "SystemSpec", "build_connector", "card_key", "source_url"]
 class SystemSpec:
     mode: str
     default_url: str
+    schema: str = "public"
+    mappings: str | None = None  # another system's mappings (a second database of that system)
 
 
-#: Systems with mappings, their capture mode and the local (simulator) database.
+_PG = "postgresql+psycopg://brain:brain@127.0.0.1:5432/"
+
+#: Systems with mappings, their capture mode and the local (simulator) database. Local names
+#: differ from production where two systems share one (OpenBanking's ``wekeza_banking`` is v5's).
 SYSTEMS: dict[str, SystemSpec] = {
-    "v5": SystemSpec("pg_logical", "postgresql+psycopg://brain:brain@127.0.0.1:5432/wekeza_banking"),
+    "v5": SystemSpec("pg_logical", _PG + "wekeza_banking"),
     "dfs": SystemSpec("mysql_binlog", "mysql+pymysql://brain:brain@127.0.0.1:3306/wekeza_dfs_db"),
-    "crm": SystemSpec("watermark_poll", "postgresql+psycopg://brain:brain@127.0.0.1:5432/wekeza_crm"),
+    "crm": SystemSpec("watermark_poll", _PG + "wekeza_crm"),
+    # v1-Core WekezaCoreDB: two shapes (SQL seeds/full DDL; EF migrations), adapted at start
+    "v1_core": SystemSpec("pg_logical", _PG + "wekeza_core"),
+    "v1_core_ef": SystemSpec("pg_logical", _PG + "wekeza_core_ef", mappings="v1_core"),  # simulator
+    "openbanking": SystemSpec("pg_logical", _PG + "wekeza_openbanking"),  # prod: wekeza_banking
+    "global": SystemSpec("pg_logical", _PG + "wgi_db"),
+    "salama": SystemSpec("pg_logical", _PG + "salama_security", schema="salama_security"),
+    "wekezabank": SystemSpec("pg_logical", _PG + "transactions_db"),
+    "identity_intel": SystemSpec("pg_logical", _PG + "identity_intelligence"),
 }
 
 
@@ -59,7 +73,8 @@ def _source(system: str, name: str, url: str, tables: set[str], mode: str) -> Ch
     parsed = make_url(url)
     if mode == "pg_logical":
         dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
-        return PgLogicalSource(dsn, f"eb_{name}".replace("-", "_").replace(".", "_").lower(), tables)
+        slot = f"eb_{name}".replace("-", "_").replace(".", "_").lower()
+        return PgLogicalSource(dsn, slot, tables, schema=SYSTEMS[system].schema)
     if mode == "mysql_binlog":
         return BinlogSource(
             parsed.host or "127.0.0.1",
@@ -71,7 +86,7 @@ def _source(system: str, name: str, url: str, tables: set[str], mode: str) -> Ch
             name,
         )
     engine: Engine = create_engine(url, pool_pre_ping=True, pool_size=2)
-    return PollingSource(engine, load_mappings(system))
+    return PollingSource(engine, load_mappings(SYSTEMS[system].mappings or system))
 
 
 def build_connector(
@@ -85,10 +100,17 @@ def build_connector(
     mode: str | None = None,
     batch_size: int = 2000,
 ) -> Connector:
-    mappings = load_mappings(system)
+    if system not in SYSTEMS:
+        raise ConnectorError(f"unknown system {system!r} (known: {', '.join(SYSTEMS)})")
+    mappings = load_mappings(SYSTEMS[system].mappings or system)
     url = url or source_url(system, settings)
     name = name or system
-    source = _source(system, name, url, {m.table for m in mappings}, mode or SYSTEMS[system].mode)
+    mode = mode or SYSTEMS[system].mode
+    if mode == "pg_logical":  # fit the mappings to the schema shape the database really has
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        columns = table_columns(dsn, SYSTEMS[system].schema, {m.table for m in mappings})
+        mappings, _notes = adapt_mappings(mappings, columns)
+    source = _source(system, name, url, {m.table for m in mappings}, mode)
     return Connector(
         name, source, mappings, publisher, ConnectorStore(ops_engine), card_key(settings), batch_size
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -94,6 +95,11 @@ class Mapper:
     def scrub(self, row: Mapping[str, RawValue]) -> dict[str, RawValue]:
         """``row`` without card numbers in clear (staging and the DLQ keep this form)."""
         out = dict(row)
+        for name in self.mapping.sensitive:
+            secret = out.get(name)
+            if secret:
+                pan = "".join(c for c in secret if c.isdigit())
+                out[name] = f"<card ****{pan[-4:]}>" if len(pan) >= 12 else "<redacted>"
         for rule in self.mapping.fields.values():
             if rule.fn == "card" and rule.lookup is None:
                 for col in (rule.column, *rule.columns):
@@ -116,12 +122,17 @@ class Mapper:
     def map(self, change: Change) -> BrainEvent | None:
         """The event of ``change``; None for a delete the event type cannot express."""
         m = self.mapping
+        if m.aliases:  # a row of another shape (replay, an unadapted mapping): read its names
+            change = _unalias(change, m.aliases)
         key = self.source_key(change.row)
         deleted = change.op == "delete"
         if deleted and (not m.deletes or m.event not in ("customer.changed", "account.changed")):
             return None
         if any(_blank(change.row.get(col)) for col in m.skip_if_null):
             return None
+        for col, allowed in m.where.items():
+            if (change.row.get(col) or "").strip().lower() not in {a.lower() for a in allowed}:
+                return None
         payload: dict[str, object] = {}
         errors: list[str] = []
         rules = sorted(m.fields.items(), key=lambda kv: kv[0] != "currency")  # amounts need it
@@ -137,14 +148,16 @@ class Mapper:
         occurred = self._occurred_at(change, errors)
         if errors:
             raise RowError(f"{m.name}[{key}]: " + "; ".join(errors))
+        id_position = (
+            "dedupe:" + "|".join(change.row.get(col) or "" for col in m.dedupe_on)
+            if m.dedupe_on
+            else change.position
+        )
         try:
             return self._event.model_validate(
                 {
                     "event_id": make_event_id(
-                        m.system,
-                        m.table,
-                        key,
-                        f"{change.position}/{m.variant}" if m.variant else change.position,
+                        m.system, m.table, key, f"{id_position}/{m.variant}" if m.variant else id_position
                     ),
                     "source_system": m.system,
                     "source_table": m.table,
@@ -178,11 +191,16 @@ class Mapper:
 
     def _raw(self, rule: FieldRule, column: str, row: Mapping[str, RawValue]) -> RawValue:
         value = row.get(column)
-        if rule.lookup is not None and not _blank(value):
+        lookup = rule.lookup
+        while lookup is not None and not _blank(value):
             if self._lookup is None:
-                raise RowError(f"lookup through {rule.lookup.table} needs a source connection")
+                raise RowError(f"lookup through {lookup.table} needs a source connection")
             assert value is not None
-            value = self._lookup(rule.lookup, value.strip())
+            value = self._lookup(lookup, value.strip())
+            lookup = lookup.then
+        if rule.json_path is not None and not _blank(value):
+            assert value is not None
+            value = json_get(value, rule.json_path)
         return value
 
     def _apply(self, name: str, rule: FieldRule, row: Mapping[str, RawValue], out: dict[str, object]) -> None:
@@ -239,7 +257,65 @@ class Mapper:
         if rule.fn == "timestamp":
             return utc_timestamp_or_none(text, self.mapping.source_tz)
         value = _FUNCTIONS[rule.fn or "text"](text, out, self._card_key)
+        if rule.scale is not None and isinstance(value, int | float):
+            value = round(float(value) * rule.scale, 6)
         return rule.prefix + value if rule.prefix and isinstance(value, str) else value
+
+
+def _unalias(change: Change, aliases: Mapping[str, tuple[str, ...]]) -> Change:
+    row = dict(change.row)
+    for column, others in aliases.items():
+        if column not in row:
+            found = next((o for o in others if o in row), None)
+            if found is not None:
+                row[column] = row[found]
+    return Change(change.table, change.op, row, change.position, change.committed_at)
+
+
+def _norm(text: object) -> str:
+    return str(text).lower().replace(" ", "").replace("_", "").replace("-", "")
+
+
+def json_get(text: str, path: str) -> RawValue:
+    """The value at ``path`` in the JSON ``text`` (see ``FieldRule.json_path``); None when absent."""
+    try:
+        node: object = json.loads(text)
+    except ValueError as exc:
+        raise RowError(f"not JSON: {exc}") from None
+    for part in path.replace("[", ".[").split("."):
+        if not part or node is None:
+            continue
+        if part.startswith("[") and part.endswith("]"):
+            inner = part[1:-1]
+            if not isinstance(node, list):
+                return None
+            if "=" in inner:
+                k, _, v = inner.partition("=")
+                node = next(
+                    (i for i in node if isinstance(i, dict) and _norm(i.get(k, "")) == _norm(v)), None
+                )
+            else:
+                idx = int(inner)
+                node = node[idx] if -len(node) <= idx < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+    if node is None:
+        return None
+    if isinstance(node, dict | list):
+        return json.dumps(node)
+    return raw_text(node)
+
+
+def _maybe(fn: Callable[[str], str | None]) -> Callable[[str, dict[str, object], bytes], object]:
+    """A lenient standardiser: a value that is not of its kind is absent, not an error."""
+
+    def convert(text: str, _out: dict[str, object], _key: bytes) -> object:
+        try:
+            return fn(text)
+        except EnterpriseBrainError:
+            return None
+
+    return convert
 
 
 def _amount(text: str, out: dict[str, object], _key: bytes) -> object:
@@ -282,4 +358,6 @@ _FUNCTIONS: dict[str, Callable[[str, dict[str, object], bytes], object]] = {
     "float": lambda t, _o, _k: float(t),
     "card": _card,
     "mask_account": _mask_account,
+    "maybe_phone": _maybe(phone_e164_or_none),
+    "maybe_email": _maybe(email_or_none),
 }

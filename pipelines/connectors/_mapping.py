@@ -17,7 +17,12 @@ each payload field is computed from the row::
       customer_source_key: {column: AccountId, lookup: {table: Accounts, key: Id, column: CustomerId}}
       card: {column: CardNumber, fn: card}   # → card_last4 + card_hash, the PAN never leaves
 
-Functions (``fn``) are the ``*_or_none`` forms of :mod:`pipelines.standardise` (blank → absent).
+Functions (``fn``) are the ``*_or_none`` forms of :mod:`pipelines.standardise` (blank → absent);
+``maybe_phone``/``maybe_email`` also make a value of another kind absent instead of an error.
+Fields may read inside JSON (``json_path``), scale numbers (``scale``) and chain lookups
+(``lookup.then``). Tables may filter rows (``where``), derive event ids from columns instead of the
+change position (``dedupe_on``), hide columns from staging (``sensitive``) and declare other schema
+shapes (``aliases``, ``optional``; see :mod:`pipelines.connectors._shapes`).
 """
 
 from __future__ import annotations
@@ -71,6 +76,8 @@ FUNCTIONS = (
     "float",
     "card",
     "mask_account",
+    "maybe_phone",
+    "maybe_email",
 )
 
 
@@ -84,6 +91,9 @@ class Lookup(_Strict):
     table: str
     key: str
     column: str
+    then: Lookup | None = Field(
+        default=None, description="A second hop: the looked-up value is the key of another lookup."
+    )
 
 
 class FieldRule(_Strict):
@@ -101,6 +111,12 @@ class FieldRule(_Strict):
     prefix: str = Field(default="", description="Prepended to the (text) result, e.g. a key namespace.")
     first: bool = Field(default=False, description="With columns: the first non-blank one, not a list.")
     lookup: Lookup | None = None
+    json_path: str | None = Field(
+        default=None,
+        description="The column holds JSON: 'a.b' walks objects, '[k=v]' picks the first list item "
+        "whose k equals v (case, spaces and underscores ignored), '[0]' an index.",
+    )
+    scale: float | None = Field(default=None, description="Multiply the numeric result (0-1 → 0-100).")
     required: bool = False
 
     @model_validator(mode="after")
@@ -140,6 +156,24 @@ class TableMapping(_Strict):
     skip_if_null: tuple[str, ...] = Field(
         default=(), description="Rows with any of these columns blank produce no event (not an error)."
     )
+    aliases: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Other schema shapes' names of a column (EF: Balance → Balance_Amount); the "
+        "connector introspects the table at start and reads whichever exists.",
+    )
+    optional: bool = Field(default=False, description="The table is absent in some schema shapes.")
+    where: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Only rows whose column holds one of these values (case-insensitive) map to events.",
+    )
+    dedupe_on: tuple[str, ...] = Field(
+        default=(),
+        description="Event ids hash these columns instead of the change position: every change of "
+        "the row that leaves them equal re-sends the same event (e.g. a login per LastLoginAt).",
+    )
+    sensitive: tuple[str, ...] = Field(
+        default=(), description="Columns never kept in clear in staging or the DLQ (PANs, CVVs, PINs)."
+    )
     fields: dict[str, FieldRule]
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -150,7 +184,8 @@ class TableMapping(_Strict):
 
     def columns(self) -> set[str]:
         """Every column the mapping reads from its own table."""
-        cols = set(self.key) | set(self.occurred_at) | set(self.skip_if_null)
+        cols = set(self.key) | set(self.occurred_at) | set(self.skip_if_null) | set(self.where)
+        cols |= set(self.dedupe_on)
         if self.watermark:
             cols.add(self.watermark)
         for rule in self.fields.values():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import Engine, MetaData, Table, and_, cast, or_, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,7 +24,17 @@ from pipelines.connectors._mapping import Lookup, TableMapping
 from pipelines.connectors._source import Batch
 from pipelines.connectors.errors import ConnectorError
 
-__all__ = ["PollingSource"]
+__all__ = ["PollingSource", "poll_position", "row_digest"]
+
+
+def row_digest(raw: dict[str, RawValue]) -> str:
+    """A short hash of a row's raw values (any change of any column changes it)."""
+    return hashlib.sha1(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def poll_position(raw: dict[str, RawValue], watermark: str) -> str:
+    """The change position polling gives a row in this state (part of its event id)."""
+    return f"poll:{raw[watermark]}:{row_digest(raw)}"
 
 
 class PollingSource:
@@ -54,12 +64,26 @@ class PollingSource:
                     query = query.where(or_(wm > w, and_(wm == w, key > k)))
                 for row in conn.execute(query).mappings():
                     raw: dict[str, RawValue] = {k: raw_text(v) for k, v in row.items()}
-                    digest = hashlib.sha1(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:16]
-                    changes.append(Change(name, "update", raw, f"poll:{raw[wm_col]}:{digest}"))
+                    changes.append(Change(name, "update", raw, poll_position(raw, wm_col)))
                     marks[name] = [raw_text(row[wm_col]), raw_text(row[key_col])]
                 if len(changes) >= limit:
                     break
         return Batch(changes, json.dumps(marks, sort_keys=True) if marks else position, None)
+
+    def scan(self, table: str, chunk: int = 5000) -> Iterator[dict[str, RawValue]]:
+        """Every row of ``table`` now, as raw text values, streamed (reconciliation)."""
+        source, _, _ = self._tables[table]
+        with self._engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(select(source))
+            for row in result.mappings():
+                yield {k: raw_text(v) for k, v in row.items()}
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self._tables)
+
+    def watermark_of(self, table: str) -> str:
+        return self._tables[table][1]
 
     def acknowledge(self, position: str) -> None:
         """Nothing to release."""

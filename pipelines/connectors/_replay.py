@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from pipelines.bootstrap import event_key
 from pipelines.connectors._mapper import Change, Mapper
@@ -37,8 +39,15 @@ class ReplayResult:
 
 
 def replay_dlq(
-    topic: str, consumer: EventConsumer, publisher: EventPublisher, card_key: bytes, idle_polls: int = 3
+    topic: str,
+    consumer: EventConsumer,
+    publisher: EventPublisher,
+    card_key: bytes,
+    idle_polls: int = 3,
+    mappings_root: Path | None = None,
 ) -> ReplayResult:
+    """Re-send what ``consumer`` reads from ``<topic>.dlq``; ``mappings_root``: the fixed mappings
+    (default: the installed ``pipelines/connectors/mappings``)."""
     read = replayed = failing = idle = 0
     mappers: dict[tuple[str, str], list[Mapper]] = {}
     while idle < idle_polls:
@@ -56,18 +65,39 @@ def replay_dlq(
                     system, table = body["source_system"], body["source_table"]
                     if (system, table) not in mappers:
                         mappers[(system, table)] = [
-                            Mapper(m, card_key) for m in load_mappings(system) if m.table == table
+                            Mapper(m, card_key)
+                            for m in load_mappings(system, mappings_root)
+                            if m.table == table
                         ]
-                    change = Change(table, body["op"], body["raw"], body["position"])
+                    at = body.get("committed_at")
+                    change = Change(
+                        table,
+                        body["op"],
+                        body["raw"],
+                        body["position"],
+                        datetime.fromisoformat(at) if at else None,
+                    )
                     for mapper in mappers[(system, table)]:
                         event = mapper.map(change)
                         if event is not None:
                             publisher.publish(
-                                topic_of(event).value, event.model_dump_json().encode(), key=event_key(event)
+                                topic_of(event).value,
+                                event.model_dump_json().encode(),
+                                key=event_key(event),
+                                headers=[
+                                    ("connector", str(body.get("connector", "")).encode()),
+                                    ("raw_ref", f"{table}|{event.source_key}|{change.position}".encode()),
+                                    ("replayed_from", dlq_topic(topic).encode()),
+                                ],
                             )
                 else:
                     event = parse_event(topic, record.value)
-                    publisher.publish(topic, record.value, key=event_key(event))
+                    publisher.publish(
+                        topic,
+                        record.value,
+                        key=event_key(event),
+                        headers=[("replayed_from", dlq_topic(topic).encode())],
+                    )
                 replayed += 1
             except (EnterpriseBrainError, KeyError, ValueError) as exc:
                 failing += 1

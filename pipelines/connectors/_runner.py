@@ -56,6 +56,7 @@ class StepResult:
     errors: int
     position: str | None
     lag_s: float | None
+    more: bool = False  # the source has more to read right away
 
 
 class Connector:
@@ -80,8 +81,10 @@ class Connector:
         self._seen: dict[tuple[str, str], OrderedDict[str, dict[str, RawValue]]] = {}
         for m in mappings:
             for rule in m.fields.values():
-                if rule.lookup is not None:
-                    self._seen.setdefault((rule.lookup.table, rule.lookup.key), OrderedDict())
+                hop = rule.lookup
+                while hop is not None:  # every hop of a chained lookup
+                    self._seen.setdefault((hop.table, hop.key), OrderedDict())
+                    hop = hop.then
         for m in mappings:
             self._mappers.setdefault(m.table, []).append(Mapper(m, card_key, self._lookup))
 
@@ -106,22 +109,7 @@ class Connector:
         """One batch; returns what it did (0 rows when the source has nothing new)."""
         position = self._store.position(self.name)
         batch = self.source.read(position, self._batch_size)
-        raws: list[RawRecord] = []
-        events = errors = rows = 0
-        last_error: str | None = None
-        for change in batch.changes:
-            self._remember(change)
-        for change in batch.changes:
-            mappers = self._mappers.get(change.table, [])
-            rows += 1 if mappers else 0
-            for mapper in mappers:
-                ok, produced, error = self._one(mapper, change, raws)
-                events += produced
-                if not ok:
-                    errors += 1
-                    last_error = error
-        if raws or errors:
-            self._publisher.flush()
+        raws, rows, events, errors, last_error = self.emit(batch.changes)
         moved = batch.position != position
         if moved or rows:
             self._store.commit(
@@ -137,7 +125,34 @@ class Connector:
             )
         if batch.position is not None and moved:
             self.source.acknowledge(batch.position)
-        return StepResult(rows, events, errors, batch.position, batch.lag_s)
+        return StepResult(rows, events, errors, batch.position, batch.lag_s, batch.more)
+
+    def emit(self, changes: Sequence[Change]) -> tuple[list[RawRecord], int, int, int, str | None]:
+        """Map and publish ``changes`` (or dead-letter them), flushed; the position is not touched.
+
+        Returns the raw records to keep, rows with a mapping, events, errors and the last error.
+        :meth:`step` commits them with the position; reconciliation keeps them on their own.
+        """
+        raws: list[RawRecord] = []
+        events = errors = rows = 0
+        last_error: str | None = None
+        for change in changes:
+            self._remember(change)
+        for change in changes:
+            mappers = self._mappers.get(change.table, [])
+            rows += 1 if mappers else 0
+            for mapper in mappers:
+                ok, produced, error = self._one(mapper, change, raws)
+                events += produced
+                if not ok:
+                    errors += 1
+                    last_error = error
+        if raws or errors:
+            self._publisher.flush()
+        return raws, rows, events, errors, last_error
+
+    def mappers(self, table: str) -> list[Mapper]:
+        return list(self._mappers.get(table, []))
 
     def _one(self, mapper: Mapper, change: Change, raws: list[RawRecord]) -> tuple[bool, int, str | None]:
         """Publish the event of one change (or dead-letter it); returns (ok, events, error)."""
@@ -167,7 +182,7 @@ class Connector:
     def run(self, stop: threading.Event, idle_s: float = 0.2) -> None:
         while not stop.is_set():
             result = self.step()
-            if result.rows == 0:
+            if result.rows == 0 and not result.more:
                 stop.wait(idle_s)
 
     def drain(self, max_steps: int = 10_000) -> int:
@@ -176,7 +191,7 @@ class Connector:
         for _ in range(max_steps):
             result = self.step()
             total += result.rows
-            if result.rows == 0:
+            if result.rows == 0 and not result.more:
                 break
         return total
 
@@ -201,6 +216,7 @@ class Connector:
             "source_key": key,
             "op": change.op,
             "position": change.position,
+            "committed_at": change.committed_at.isoformat() if change.committed_at else None,
             "error": error,
             "raw": mapper.scrub(change.row),
         }

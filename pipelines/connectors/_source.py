@@ -19,6 +19,8 @@ class Batch:
     position: str | None
     lag_s: float | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    #: The source stopped before the end of what it has (batch size or time budget reached).
+    more: bool = False
 
 
 class ChangeSource(Protocol):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -73,24 +73,7 @@ class ConnectorStore:
         """Record raw rows and move the position, in one transaction (after Kafka has the events)."""
         now = utcnow()
         with self._engine.begin() as conn:
-            if raws:
-                stmt: Any = self._insert(connector_raw).on_conflict_do_nothing()
-                conn.execute(
-                    stmt,
-                    [
-                        {
-                            "connector": connector,
-                            "source_table": r.source_table,
-                            "source_key": r.source_key,
-                            "position": r.position,
-                            "op": r.op,
-                            "raw": r.raw,
-                            "event_id": r.event_id,
-                            "captured_at": now,
-                        }
-                        for r in raws
-                    ],
-                )
+            self._keep(conn, connector, raws, now)
             values = {
                 "mode": mode,
                 "position": position,
@@ -115,6 +98,58 @@ class ConnectorStore:
                     },
                 )
             )
+
+    def keep_raws(self, connector: str, raws: Sequence[RawRecord]) -> None:
+        """Record raw rows without moving the position (re-emitted by reconciliation)."""
+        with self._engine.begin() as conn:
+            self._keep(conn, connector, raws, utcnow())
+
+    def _keep(self, conn: Connection, connector: str, raws: Sequence[RawRecord], now: datetime) -> None:
+        if not raws:
+            return
+        stmt: Any = self._insert(connector_raw).on_conflict_do_nothing()
+        conn.execute(
+            stmt,
+            [
+                {
+                    "connector": connector,
+                    "source_table": r.source_table,
+                    "source_key": r.source_key,
+                    "position": r.position,
+                    "op": r.op,
+                    "raw": r.raw,
+                    "event_id": r.event_id,
+                    "captured_at": now,
+                }
+                for r in raws
+            ],
+        )
+
+    def captured(
+        self, connector: str, source_table: str
+    ) -> Iterator[tuple[str, str, dict[str, str | None], int]]:
+        """The last captured state of every row of a table: (source key, op, raw, versions seen).
+
+        Ordered by source key; streamed. ``op`` is ``delete`` for a row whose deletion was seen.
+        """
+        query = (
+            select(connector_raw.c.source_key, connector_raw.c.op, connector_raw.c.raw)
+            .where(connector_raw.c.connector == connector, connector_raw.c.source_table == source_table)
+            .order_by(connector_raw.c.source_key, connector_raw.c.captured_at, connector_raw.c.position)
+        )
+        with self._engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=5000).execute(query)
+            key: str | None = None
+            last: tuple[str, dict[str, str | None]] = ("", {})
+            versions = 0
+            for row in result:
+                if row.source_key != key:
+                    if key is not None:
+                        yield key, last[0], last[1], versions
+                    key, versions = row.source_key, 0
+                last, versions = (row.op, dict(row.raw)), versions + 1
+            if key is not None:
+                yield key, last[0], last[1], versions
 
     def raw(self, connector: str, source_table: str, source_key: str) -> list[RawRecord]:
         """Every captured change of one source row, oldest first (lineage of its events)."""

@@ -186,12 +186,20 @@ def _account(bank: SimulatedBank, rng: random.Random, system: str, customer_key:
 
 
 def simulate_bank(
-    customers: int, seed: int, now: datetime, duplicate_share: float = 0.3, fraud_share: float = 0.0
+    customers: int,
+    seed: int,
+    now: datetime,
+    duplicate_share: float = 0.3,
+    fraud_share: float = 0.0,
+    mule_share: float = 0.0,
+    card_testing_share: float = 0.0,
 ) -> SimulatedBank:
     """``customers`` people in core banking (``v5``) and/or agency banking (``dfs``), with history.
 
     ``fraud_share > 0`` adds logins, risk ratings and account takeovers on that share of customers
     (``bank.behaviour``, see :mod:`pipelines.simulator._fraud`); the rest of the bank is unchanged.
+    ``mule_share``/``card_testing_share`` (with ``fraud_share > 0``) add mule fan-outs and card
+    testing on that share of customers.
     """
     rng = random.Random(seed)
     bank = SimulatedBank(now=now)
@@ -219,7 +227,13 @@ def simulate_bank(
             bank._transaction(rng, ref, rng.choice(bank._accounts_by_ref[ref]), at)
     if fraud_share > 0:
         bank.behaviour, fraudulent = simulate_behaviour(
-            bank.transactions, bank._accounts_by_ref, seed=seed, now=now, fraud_share=fraud_share
+            bank.transactions,
+            bank._accounts_by_ref,
+            seed=seed,
+            now=now,
+            fraud_share=fraud_share,
+            mule_share=mule_share,
+            card_testing_share=card_testing_share,
         )
         bank.transactions.extend(fraudulent)
     bank.transactions.sort(key=lambda t: t.occurred_at)

@@ -8,6 +8,11 @@ the bank's other numbers do not change). It draws from its own random stream.
   night, one success, then 2-5 large transfers to new counterparties within minutes. Each of those
   transfers is confirmed as fraud by a ``fraud.alert`` two hours later (``status="confirmed"``);
   a few honest transactions get a ``false_positive`` alert.
+* Opt-in (``mule_share``/``card_testing_share`` > 0; own random stream, so the rest is unchanged):
+  **mule fan-out** — 5-12 customers each transfer 5,000-30,000 to one mule's account, which pays
+  it out within the hour in many small M-Pesa withdrawals; **card testing** — 8-20 tiny card
+  payments at different merchants within minutes (most failed), then one large approved one.
+  Every such transaction is in ``fraud_transactions`` and gets a confirmed alert.
 * Customers of ``v5`` get an AML rating and a credit score (``risk.events``); whether they default
   in the next 90 days (the credit model's label) depends on the score and the rating.
 """
@@ -74,7 +79,9 @@ def _login(
     )
 
 
-def _alert(txn: TransactionPosted, status: str, at: datetime) -> FraudAlertRaised:
+def _alert(
+    txn: TransactionPosted, status: str, at: datetime, alert_type: str = "account_takeover"
+) -> FraudAlertRaised:
     key = f"FA-{txn.source_key}"
     return FraudAlertRaised(
         event_id=make_event_id(txn.source_system, "fraud_alerts", key, status),
@@ -85,7 +92,7 @@ def _alert(txn: TransactionPosted, status: str, at: datetime) -> FraudAlertRaise
         position=status,
         payload=FraudAlertPayload(
             customer_source_key=txn.payload.customer_source_key,
-            alert_type="account_takeover",
+            alert_type=alert_type,
             severity="high",
             status=status,
             transaction_source_key=txn.source_key,
@@ -100,6 +107,8 @@ def simulate_behaviour(
     seed: int,
     now: datetime,
     fraud_share: float,
+    mule_share: float = 0.0,
+    card_testing_share: float = 0.0,
 ) -> tuple[Behaviour, list[TransactionPosted]]:
     """The behaviour events and the fraudulent transactions to add to the bank's transactions."""
     rng = random.Random(seed * 7919 + 17)
@@ -184,6 +193,93 @@ def simulate_behaviour(
     honest = [t for t in transactions if t.occurred_at < now - timedelta(hours=3)]
     for txn in rng.sample(honest, k=min(len(honest), max(1, len(honest) // 200))):
         out.alerts.append(_alert(txn, "false_positive", txn.occurred_at + timedelta(hours=2)))
+    if mule_share > 0 or card_testing_share > 0:
+        _mules_and_card_testing(out, fraud, accounts_by_ref, seed, now, mule_share, card_testing_share)
     out.logins.sort(key=lambda e: e.occurred_at)
     out.alerts.sort(key=lambda e: e.occurred_at)
     return out, fraud
+
+
+def _txn(
+    ref: tuple[str, str], account: str, key: str, at: datetime, amount: Decimal, **fields: object
+) -> TransactionPosted:
+    system, customer = ref
+    return TransactionPosted(
+        event_id=make_event_id(system, "transactions", key, "1"),
+        source_system=system,
+        source_table="transactions",
+        source_key=key,
+        occurred_at=at,
+        position="1",
+        payload=TransactionPayload.model_validate(
+            {"customer_source_key": customer, "account_source_key": account, "amount": amount,
+             "currency": "KES", **fields}
+        ),
+    )  # fmt: skip
+
+
+def _mules_and_card_testing(
+    out: Behaviour,
+    fraud: list[TransactionPosted],
+    accounts_by_ref: dict[tuple[str, str], list[str]],
+    seed: int,
+    now: datetime,
+    mule_share: float,
+    card_testing_share: float,
+) -> None:
+    rng = random.Random(seed * 7919 + 29)
+    refs = sorted(accounts_by_ref)
+    seq = 0
+
+    def add(txn: TransactionPosted, pattern: str) -> None:
+        fraud.append(txn)
+        out.fraud_transactions.add(txn.event_id)
+        out.alerts.append(_alert(txn, "confirmed", txn.occurred_at + timedelta(hours=3), pattern))
+
+    for _ in range(round(len(refs) * mule_share)):
+        mule, *victims = rng.sample(refs, k=min(len(refs), rng.randint(6, 13)))
+        mule_account = rng.choice(accounts_by_ref[mule])
+        at = now - timedelta(hours=rng.randint(4, 30))
+        total = Decimal(0)
+        for victim in victims:
+            amount = Decimal(rng.randint(5_000, 30_000)).quantize(Decimal("0.01"))
+            seq += 1
+            add(_txn(victim, rng.choice(accounts_by_ref[victim]), f"TXM{seq:08d}", at, amount,
+                     direction="debit", txn_type="transfer", channel=rng.choice(("mobile", "internet")),
+                     counterparty=mule_account, counterparty_type="internal"), "mule_fan_out")  # fmt: skip
+            seq += 1
+            add(_txn(mule, mule_account, f"TXM{seq:08d}", at + timedelta(seconds=5), amount,
+                     direction="credit", txn_type="transfer", channel="internet",
+                     counterparty=victim[1], counterparty_type="internal"), "mule_fan_out")  # fmt: skip
+            total += amount
+            at += timedelta(minutes=rng.randint(1, 5))
+        while total > 0:
+            amount = min(total, Decimal(rng.randint(2_000, 9_000)).quantize(Decimal("0.01")))
+            seq += 1
+            add(_txn(mule, mule_account, f"TXM{seq:08d}", at, amount, direction="debit",
+                     txn_type="withdrawal", channel="mpesa", counterparty_type="mpesa",
+                     counterparty=f"2547{rng.randint(10_000_000, 99_999_999)}"), "mule_fan_out")  # fmt: skip
+            total -= amount
+            at += timedelta(seconds=rng.randint(20, 90))
+    for _ in range(round(len(refs) * card_testing_share)):
+        ref = rng.choice(refs)
+        account = rng.choice(accounts_by_ref[ref])
+        last4, card = f"{rng.randint(0, 9999):04d}", f"{rng.getrandbits(256):064x}"
+        at = now - timedelta(hours=rng.randint(2, 30))
+        card_fields = {"direction": "debit", "txn_type": "payment", "channel": "card", "card_last4": last4,
+                       "card_hash": card, "counterparty_type": "merchant"}  # fmt: skip
+        for i in range(rng.randint(8, 20)):
+            seq += 1
+            tiny = Decimal(rng.randint(10, 99)).quantize(Decimal("0.01"))
+            status = "failed" if rng.random() < 0.7 else "posted"
+            txn = _txn(ref, account, f"TXC{seq:08d}", at + timedelta(seconds=15 * i), tiny, status=status,
+                       counterparty=rng.choice(_MERCHANTS), **card_fields)  # fmt: skip
+            add(txn, "card_testing")
+        seq += 1
+        big = Decimal(rng.randint(40_000, 120_000)).quantize(Decimal("0.01"))
+        txn = _txn(ref, account, f"TXC{seq:08d}", at + timedelta(minutes=8), big,
+                   counterparty="Hotpoint Electronics", **card_fields)  # fmt: skip
+        add(txn, "card_testing")
+
+
+_MERCHANTS = ("Jumia KE", "Kilimall", "Bolt", "Glovo", "Netflix", "Steam", "AliExpress", "Uber Eats", "Zuku")

@@ -1,10 +1,13 @@
 """The bank's source databases, created locally and filled by a living bank.
 
-``create_sources`` makes v5 ``wekeza_banking`` and the CRM shape on PostgreSQL and WekezaDFS
-``wekeza_dfs_db`` on MariaDB, with the documented table shapes (:mod:`._sources_ddl`).
+``create_sources`` makes v5 ``wekeza_banking`` and the CRM shape on PostgreSQL, WekezaDFS
+``wekeza_dfs_db`` on MariaDB, and (:mod:`._sources_feeds`) v1-Core in both schema shapes,
+OpenBanking, WekezaGlobal, Salama, WekezaBank and identity-intelligence on PostgreSQL, with the
+documented table shapes (:mod:`._sources_ddl`, :mod:`._ddl_core`, :mod:`._ddl_feeds`).
 :class:`SourceBank` writes people (the same person in several systems, with the variations the
-real systems show) and their accounts, cards and transactions into them; the true person behind
-each source record goes to a ground-truth CSV, never into the source databases.
+real systems show) and their accounts, cards, transactions, logins and alerts into them, then the
+fraud patterns of :mod:`._sources_fraud`; the true person behind each source record goes to a
+ground-truth CSV and the fraudulent records to ``fraud_truth.csv``, never into the databases.
 """
 
 from __future__ import annotations
@@ -23,8 +26,19 @@ import psycopg
 import pymysql
 from sqlalchemy.engine.url import make_url
 
+from pipelines.simulator._ddl_core import V1_EF_DDL, V1_SQL_DDL
+from pipelines.simulator._ddl_feeds import (
+    GLOBAL_DDL,
+    IDENTITY_INTEL_DDL,
+    OPENBANKING_DDL,
+    SALAMA_DDL,
+    WEKEZABANK_DDL,
+)
 from pipelines.simulator._people import Person, make_people
+from pipelines.simulator._sources_agency import AgencyWriter
 from pipelines.simulator._sources_ddl import CRM_DDL, DFS_DDL, V5_DDL, replica_identity_full
+from pipelines.simulator._sources_feeds import FeedBank, FeedUrls
+from pipelines.simulator._sources_fraud import FraudWriter
 
 __all__ = ["SourceBank", "SourceUrls", "create_sources"]
 
@@ -38,6 +52,7 @@ class SourceUrls:
     v5: str = "postgresql://brain:brain@127.0.0.1:5432/wekeza_banking"
     crm: str = "postgresql://brain:brain@127.0.0.1:5432/wekeza_crm"
     dfs: str = "mysql://brain:brain@127.0.0.1:3306/wekeza_dfs_db"
+    feeds: FeedUrls = FeedUrls()  # v1-Core (both shapes), OpenBanking, Global, the feeds
 
 
 def _pg_dsn(url: str) -> str:
@@ -96,6 +111,17 @@ def create_sources(urls: SourceUrls, *, drop: bool = False) -> None:
     _create_pg(urls.v5, V5_DDL, drop)
     _create_pg(urls.crm, CRM_DDL, drop)
     _create_mysql(urls.dfs, DFS_DDL, drop)
+    f = urls.feeds
+    for url, ddl in (
+        (f.v1_core, V1_SQL_DDL),
+        (f.v1_core_ef, V1_EF_DDL),
+        (f.openbanking, OPENBANKING_DDL),
+        (f.wgi, GLOBAL_DDL),
+        (f.salama, SALAMA_DDL),
+        (f.wekezabank, WEKEZABANK_DDL),
+        (f.identity_intel, IDENTITY_INTEL_DDL),
+    ):
+        _create_pg(url, ddl, drop)
 
 
 def _luhn_pan(rng: random.Random) -> str:
@@ -123,23 +149,62 @@ class SourceBank:
     truth: list[tuple[str, str, str, str]] = field(default_factory=list)
     _accounts: list[tuple[str, str]] = field(default_factory=list)  # (system, account key)
     _cards: list[str] = field(default_factory=list)
+    _card_owner: dict[str, str] = field(default_factory=dict)
+    fraud_truth: list[tuple[str, str, str, str, str]] = field(default_factory=list)
+    """(system, table, key, pattern, person_id) of every fraudulent record."""
+    feeds: FeedBank | None = None
+    agency: AgencyWriter | None = None
 
-    def populate(self, customers: int, progress: Callable[[int], None] | None = None) -> None:
+    def populate(
+        self, customers: int, progress: Callable[[int], None] | None = None, fraud_share: float = 0.02
+    ) -> None:
+        """``customers`` people in every system; a ``fraud_share`` of them in a fraud pattern."""
         rng = random.Random(self.seed)
         people = make_people(customers, rng)
+        now = datetime.now(UTC)
+        self.feeds = FeedBank(self.urls.feeds, random.Random(self.seed + 2), self.truth)
         with (
             psycopg.connect(_pg_dsn(self.urls.v5)) as v5,
             psycopg.connect(_pg_dsn(self.urls.crm)) as crm,
             _mysql(self.urls.dfs) as dfs,
+            self.feeds as feeds,
         ):
             for i in range(0, len(people), 500):
                 chunk = people[i : i + 500]
                 for person in chunk:
                     self._person(person, rng, v5, crm, dfs)
+                    feeds.person(person, now)
                 v5.commit()
                 crm.commit()
+                feeds.commit()
                 if progress is not None:
                     progress(len(chunk))
+            self.agency = AgencyWriter(random.Random(self.seed + 4), self.truth)
+            self.agency.populate(people, dfs, now)
+            self._fraud(people, fraud_share, v5, feeds, now)
+
+    def _fraud(
+        self,
+        people: list[Person],
+        share: float,
+        v5: psycopg.Connection[tuple[object, ...]],
+        feeds: FeedBank,
+        now: datetime,
+    ) -> None:
+        rng = random.Random(self.seed + 3)
+        writer = FraudWriter(feeds, rng, now, self.fraud_truth)
+        n = max(1, int(len(people) * share)) if share > 0 else 0
+        banked = [p for p in people if p.person_id in feeds.accounts_of]  # with a v1-Core account
+        online = [p for p in banked if p.person_id in feeds.salama_users]  # … and a mobile login
+        for p in rng.sample(online, k=min(len(online), n)):
+            writer.account_takeover(p)
+        for _ in range(max(1, n // 3) if n else 0):
+            mule, *victims = rng.sample(banked, k=min(len(banked), rng.randint(6, 15)))
+            writer.mule_fan_out(mule, victims)
+        for card in rng.sample(self._cards, k=min(len(self._cards), max(1, n // 2) if n else 0)):
+            writer.card_testing(v5, card, self._card_owner[card])
+        v5.commit()
+        feeds.commit()
 
     def _person(
         self,
@@ -165,6 +230,12 @@ class SourceBank:
                 ),
             )  # fmt: skip
             self.truth.append(("v5", str(cid), p.person_id, p.household_id))
+            if int(p.person_id[1:]) % 3 == 0:  # a third have an address on file (no random draw)
+                v5.execute(
+                    'INSERT INTO "Addresses" ("Id","CustomerId","AddressType","AddressLine1","City",'
+                    "\"Country\") VALUES (%s,%s,'Home',%s,%s,'Kenya')",
+                    (uuid.uuid5(cid, "address"), cid, f"{int(p.person_id[1:]) % 200 + 1} Moi Avenue", p.city),
+                )
             aid = uuid.UUID(int=rng.getrandbits(128))
             v5.execute(
                 'INSERT INTO "Accounts" ("Id","AccountNumber","CustomerId","Balance","AvailableBalance","CreatedAt")'  # noqa: E501
@@ -180,6 +251,7 @@ class SourceBank:
                     (card, _luhn_pan(rng), cid, aid, f"{p.first_name} {p.last_name}".upper()),
                 )
                 self._cards.append(str(card))
+                self._card_owner[str(card)] = p.person_id
         if rng.random() < 0.5:
             with dfs.cursor() as cur:
                 cur.execute(
@@ -249,6 +321,11 @@ class SourceBank:
                     if ahead > 0:
                         time.sleep(ahead)
             v5.commit()
+            if self.agency is not None:  # cash in/out at agents: a quarter as much again
+                self.agency.activity(n // 4, dfs, datetime.now(UTC))
+        if self.feeds is not None:  # the other systems' activity: a third as much again
+            with self.feeds as feeds:
+                feeds.activity(n // 3, datetime.now(UTC))
 
     def write_ground_truth(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -256,3 +333,7 @@ class SourceBank:
             w = csv.writer(f)
             w.writerow(["source_system", "source_key", "person_id", "household_id"])
             w.writerows(sorted(self.truth))
+        with path.with_name("fraud_truth.csv").open("w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["source_system", "source_table", "source_key", "pattern", "person_id"])
+            w.writerows(self.fraud_truth)

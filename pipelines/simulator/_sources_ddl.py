@@ -187,6 +187,59 @@ CREATE TABLE transactions (
   reference_code varchar(60),
   created_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
+CREATE TABLE risk_scores (
+  score_id int AUTO_INCREMENT PRIMARY KEY,
+  user_id int NOT NULL,
+  credit_score int NOT NULL,
+  decision varchar(20),
+  created_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE agents (
+  agent_id varchar(20) PRIMARY KEY,
+  agent_name varchar(100) NOT NULL,
+  national_id varchar(20) UNIQUE NOT NULL,
+  phone_number varchar(15) UNIQUE NOT NULL,
+  email varchar(100),
+  business_name varchar(100) NOT NULL,
+  business_location text,
+  agent_type enum('SUPER_AGENT','SUB_AGENT','RETAILER') NOT NULL,
+  pin_hash varchar(64) NOT NULL DEFAULT '',
+  status enum('PENDING_APPROVAL','ACTIVE','SUSPENDED','TERMINATED') DEFAULT 'PENDING_APPROVAL',
+  created_at timestamp DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE agent_devices (
+  device_id varchar(50) PRIMARY KEY,
+  agent_id varchar(20) NOT NULL,
+  device_type enum('POS','MOBILE','TABLET','WEB') NOT NULL,
+  device_model varchar(100),
+  is_active boolean DEFAULT TRUE,
+  registered_at timestamp DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE agency_transactions (
+  transaction_id int AUTO_INCREMENT PRIMARY KEY,
+  transaction_ref varchar(50) UNIQUE NOT NULL,
+  agent_id varchar(20) NOT NULL,
+  customer_account varchar(20),
+  transaction_type enum('CASH_IN','CASH_OUT','BALANCE_INQUIRY','MINI_STATEMENT','BILL_PAYMENT',
+                        'FUND_TRANSFER','ACCOUNT_OPENING') NOT NULL,
+  amount decimal(15,2) DEFAULT 0.00,
+  fee decimal(10,2) DEFAULT 0.00,
+  status enum('PENDING','COMPLETED','FAILED','REVERSED') DEFAULT 'PENDING',
+  device_id varchar(50),
+  location_lat decimal(10,8),
+  location_lng decimal(11,8),
+  created_at timestamp DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE agent_auth_logs (
+  log_id int AUTO_INCREMENT PRIMARY KEY,
+  agent_id varchar(20) NOT NULL,
+  device_id varchar(50),
+  auth_type enum('PIN','BIOMETRIC','OTP') NOT NULL,
+  status enum('SUCCESS','FAILED') NOT NULL,
+  session_token varchar(64),
+  ip_address varchar(45),
+  created_at timestamp DEFAULT CURRENT_TIMESTAMP
+);
 """
 
 

@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Literal
 
 import psycopg
 import pymysql
@@ -223,9 +224,13 @@ def dfs_db() -> Iterator[str]:
     conn.close()
 
 
-def _dfs(db: str, publisher, store: ConnectorStore) -> Connector:
+def _dfs(
+    db: str, publisher, store: ConnectorStore, start: Literal["earliest", "latest"] = "latest"
+) -> Connector:
     maps = load_mappings("dfs")
-    source = BinlogSource("127.0.0.1", 3306, "brain", "brain", db, {m.table for m in maps}, db)
+    source = BinlogSource(
+        "127.0.0.1", 3306, "brain", "brain", db, {m.table for m in maps}, db, start=start, read_budget_s=2
+    )
     return Connector("dfs-test", source, maps, publisher, store, KEY)
 
 
@@ -233,10 +238,12 @@ def _mysql(db: str) -> pymysql.connections.Connection:
     return pymysql.connect(host="127.0.0.1", user="brain", password="brain", database=db, autocommit=True)
 
 
-@pytest.mark.skip(reason="hangs in the first drain from the start of the shared binlog (under investigation)")
+@pytest.mark.timeout(60)
 def test_binlog_insert_update_delete_kill_and_corrupt_row(dfs_db, pg_engine, topic_prefix, publisher):
     first = _dfs(dfs_db, publisher, ConnectorStore(pg_engine))
-    first.drain()  # from the start of the log: the other databases' changes are skipped
+    assert first.drain() == 0  # start="latest": commits the server's current position
+    assert ConnectorStore(pg_engine).position("dfs-test") is not None
+    first.source.close()
     with _mysql(dfs_db) as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO users (full_name,email,phone_number,national_id,kyc_tier) "
@@ -271,7 +278,37 @@ def test_binlog_insert_update_delete_kill_and_corrupt_row(dfs_db, pg_engine, top
     assert deleted.count(True) == 2  # the delete, seen twice (before and after the crash), same id
     dead = [e for t, e in got if t.endswith(".dlq")]
     assert dead and dead[0]["raw"]["txn_type"] == "BOGUS"
+    state = ConnectorStore(pg_engine).states()[0]
+    assert (state.mode, state.rows_read, state.errors) == ("mysql_binlog", 6, 1)
     restarted.source.close()
+
+
+@pytest.mark.timeout(60)
+def test_binlog_earliest_start_captures_rows_already_in_the_log(dfs_db, pg_engine, topic_prefix, publisher):
+    with _mysql(dfs_db) as conn, conn.cursor() as cur:
+        cur.execute("SHOW BINARY LOGS")
+        oldest = cur.fetchall()[0][0]
+        cur.execute("SHOW MASTER STATUS")
+        current = cur.fetchall()[0][0]
+        cur.execute(
+            "INSERT INTO users (full_name,email,phone_number,national_id,kyc_tier) "
+            "VALUES ('akinyi ODHIAMBO','a@x.co.ke','0722000222','23456789','TIER_1')"
+        )
+    store = ConnectorStore(pg_engine)
+    connector = _dfs(dfs_db, publisher, store, start="earliest")
+    try:
+        # no position: capture starts at the beginning of the oldest binlog file the server keeps
+        assert connector.source._start_position() == f"{oldest}:4"  # type: ignore[attr-defined]
+        # scanning every file of this shared server could take long: start from the beginning of
+        # the file that was current before the insert (the same read path: other databases'
+        # changes skipped, time-bounded reads that each commit their position)
+        store.commit("dfs-test", "mysql_binlog", f"{current}:4", [], rows=0, events=0, errors=0, lag_s=None)
+        assert connector.drain() == 1
+        assert connector.drain() == 0
+        got = consume(topic_prefix, ["customer.events"], 1)
+        assert [e["payload"]["national_id"] for _, e in got] == ["23456789"]
+    finally:
+        connector.source.close()
 
 
 # --- watermark polling (CRM shape on PostgreSQL) ---------------------------------------------------

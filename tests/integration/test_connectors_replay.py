@@ -1,0 +1,116 @@
+"""``brain dlq replay`` on real Kafka: a row that failed mapping → DLQ → mapping fixed → replayed once.
+
+A CRM customer whose ``KYCStatus`` the mapping does not know is dead-lettered by the polling
+connector. A replay with the unfixed mapping leaves it failing; after the fix (a mappings folder
+with the new value) the replay publishes its event; replaying again publishes nothing (the
+replay group's offset moved), and a replay from scratch re-publishes the *same* event id, which
+the identity processor (idempotent on ``event_id``) applies once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from pipelines.connectors import Connector, ConnectorStore, PollingSource, load_mappings
+from pipelines.connectors._mapping import mappings_dir
+from pipelines.connectors._replay import replay_dlq
+from pipelines.events import CustomerChanged, parse_event
+from pipelines.processors import IdentityHandler
+from pipelines.simulator._sources_ddl import CRM_DDL
+from pipelines.storage.schema import processed_event
+from pipelines.transport import InProcessBus
+from pipelines.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
+from tests.services import KAFKA, postgres_database
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+
+KEY = b"integration-card-key-0123456789"
+
+
+def _replay(prefix: str, publisher: KafkaEventPublisher, group: str, root: Path | None):
+    consumer = KafkaEventConsumer(KAFKA, "t", group, ["customer.events.dlq"], prefix)
+    try:
+        return replay_dlq("customer.events", consumer, publisher, KEY, idle_polls=4, mappings_root=root)
+    finally:
+        consumer.close()
+
+
+def _events(prefix: str, want: int) -> list:
+    consumer = KafkaEventConsumer(KAFKA, "t", f"g{uuid.uuid4().hex[:6]}", ["customer.events"], prefix)
+    out: list = []
+    deadline = time.monotonic() + 20
+    try:
+        while time.monotonic() < deadline and len(out) < want:
+            out += consumer.poll(500)
+        out += consumer.poll(500)
+    finally:
+        consumer.close()
+    return out
+
+
+def test_a_dead_lettered_row_is_replayed_after_the_mapping_fix_and_processed_once(
+    pg_engine, topic_prefix, tmp_path
+):
+    publisher = KafkaEventPublisher(KAFKA, "replay-tests", topic_prefix)
+    with postgres_database() as url:
+        source = create_engine(url)
+        with source.begin() as conn:
+            conn.exec_driver_sql(CRM_DDL)
+            for i, kyc in enumerate(["Verified", "OnHold"]):  # "OnHold": unknown to the mapping
+                conn.exec_driver_sql(
+                    'INSERT INTO "Customers" ("Id","CustomerReference","FirstName","LastName","Email",'
+                    f"\"CreatedAt\",\"KYCStatus\") VALUES ('{uuid.uuid4()}','CRM-{i}','wanjiku','Mwangi',"
+                    f"'w{i}@x.com','2026-01-0{i + 1} 10:00:00','{kyc}')"
+                )
+        maps = load_mappings("crm")
+        connector = Connector(
+            "crm-replay", PollingSource(source, maps), maps, publisher, ConnectorStore(pg_engine), KEY
+        )
+        assert connector.drain() == 2
+        assert ConnectorStore(pg_engine).states()[0].errors == 1
+        source.dispose()
+
+    unfixed = _replay(topic_prefix, publisher, "replay-1", None)
+    assert (unfixed.read, unfixed.replayed, unfixed.still_failing) == (1, 0, 1)
+
+    fixed = tmp_path / "mappings"
+    shutil.copytree(mappings_dir() / "crm", fixed / "crm")
+    path = fixed / "crm" / "Customers.yaml"
+    path.write_text(path.read_text().replace("Verified: verified,", "Verified: verified, OnHold: pending,"))
+    first = _replay(topic_prefix, publisher, "replay-2", fixed)
+    assert (first.read, first.replayed, first.still_failing) == (1, 1, 0)
+    again = _replay(topic_prefix, publisher, "replay-2", fixed)  # same group: already replayed
+    assert again.read == 0
+    scratch = _replay(topic_prefix, publisher, "replay-3", fixed)  # an operator replays it all again
+    assert scratch.replayed == 1
+    publisher.close()
+
+    records = _events(topic_prefix, 3)
+    events = [parse_event("customer.events", r.value) for r in records]
+    assert len(events) == 3
+    replayed = [e for e, r in zip(events, records, strict=True) if dict(r.headers).get("replayed_from")]
+    assert len(replayed) == 2 and replayed[0].event_id == replayed[1].event_id
+    assert isinstance(replayed[0], CustomerChanged) and replayed[0].payload.kyc_status == "pending"
+    assert dict(records[-1].headers)["replayed_from"] == b"customer.events.dlq"
+
+    bus = InProcessBus()
+    identity = IdentityHandler(pg_engine, bus.publisher())
+    identity.handle(events[0])
+    identity.handle(replayed[0])
+    effects = {parse_event("identity.events", r.value).event_id for r in bus.records("identity.events")}
+    identity.handle(replayed[1])  # the second replay's copy: same id → no new effect (outbox re-sent)
+    after = {parse_event("identity.events", r.value).event_id for r in bus.records("identity.events")}
+    assert after == effects and len(effects) == 2
+    with pg_engine.connect() as conn:
+        processed = conn.execute(
+            select(func.count())
+            .select_from(processed_event)
+            .where(processed_event.c.consumer == identity.name)
+        ).scalar_one()
+    assert processed == 2  # the good row and the replayed row, each once
