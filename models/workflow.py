@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from models.datasets import credit_entity_frame, fraud_entity_frame, gcid_map, training_frame
 from models.registry import RegisteredModel, artifact_root, log_and_register, tracking_uri
+from models.sandbox import training_sandbox
 from models.training import TrainedModel, train
 from pipelines.events import BrainEvent
 from pipelines.features.feast_store import FeastFeatureStore
@@ -33,6 +34,7 @@ __all__ = [
     "build_training_frame",
     "simulated_world",
     "train_and_register",
+    "training_sandbox",
 ]
 
 ModelName = Literal["fraud", "credit"]

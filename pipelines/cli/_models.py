@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,10 +41,15 @@ def list_versions(name: Annotated[str, typer.Argument(help="Registered model nam
 
     uri = tracking_uri(get_pipeline_settings())
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    for v in client.search_model_versions(f"name='{name}'"):
+    # search_model_versions leaves ``aliases`` empty on some backends: the registered model has them
+    aliases: dict[str, list[str]] = {}
+    for alias, version in client.get_registered_model(name).aliases.items():
+        aliases.setdefault(str(version), []).append(alias)
+    for v in sorted(client.search_model_versions(f"name='{name}'"), key=lambda m: int(m.version)):
         metrics = client.get_run(v.run_id).data.metrics if v.run_id else {}
         auc = metrics.get("roc_auc", float("nan"))
-        typer.echo(f"{name} v{v.version}  aliases={','.join(v.aliases) or '-'}  roc_auc={auc:.4f}")
+        names = ",".join(sorted(aliases.get(str(v.version), []))) or "-"
+        typer.echo(f"{name} v{v.version}  aliases={names}  roc_auc={auc:.4f}")
 
 
 @app.command("train")
@@ -52,29 +59,40 @@ def train(
     seed: Annotated[int, typer.Option()] = 7,
     fraud_share: Annotated[float, typer.Option(help="Share of customers with an account takeover")] = 0.05,
 ) -> None:
-    """Simulate a bank, stream it into the features, train MODEL and register a new version."""
-    from models.workflow import build_training_frame, simulated_world, train_and_register
+    """Simulate a bank, stream it into the features, train MODEL and register a new version.
+
+    The simulated world lives in a throw-away embedded sandbox (its own SQLite and Feast stores),
+    so it never mixes with the profile's customers; the run and the model go to the profile's
+    MLflow, where ``brain models promote`` and the decision service find them."""
+    from models.workflow import build_training_frame, simulated_world, train_and_register, training_sandbox
 
     if model not in ("fraud", "credit"):
         raise typer.BadParameter("model must be fraud or credit", param_hint="MODEL")
     settings = get_pipeline_settings()
     now = datetime.now(UTC).replace(microsecond=0)
-    world = simulated_world(settings, customers=customers, seed=seed, now=now, fraud_share=fraud_share)
-    behaviour = world.bank.behaviour
-    assert behaviour is not None
-    frame = build_training_frame(
-        model,  # type: ignore[arg-type]
-        world.store,
-        world.engine,
-        world.bank.events(),
-        fraud_event_ids=sorted(behaviour.fraud_transactions),
-        credit_outcomes=behaviour.credit_default,
-        as_of=behaviour.credit_applied_at,
-    )
+    with tempfile.TemporaryDirectory(prefix="brain-train-") as sandbox:
+        world = simulated_world(
+            training_sandbox(settings, Path(sandbox)),
+            customers=customers,
+            seed=seed,
+            now=now,
+            fraud_share=fraud_share,
+        )
+        behaviour = world.bank.behaviour
+        assert behaviour is not None
+        frame = build_training_frame(
+            model,  # type: ignore[arg-type]
+            world.store,
+            world.engine,
+            world.bank.events(),
+            fraud_event_ids=sorted(behaviour.fraud_transactions),
+            credit_outcomes=behaviour.credit_default,
+            as_of=behaviour.credit_applied_at,
+        )
+        world.engine.dispose()
     trained, registered = train_and_register(model, frame, settings)  # type: ignore[arg-type]
     e = trained.evaluation
     typer.echo(
         f"{registered.name} v{registered.version}: rows={len(frame)} roc_auc={e.roc_auc:.4f} "
         f"pr_auc={e.pr_auc:.4f} precision@{e.review_capacity:.0%}={e.precision_at_capacity:.3f}"
     )
-    world.engine.dispose()

@@ -10,16 +10,23 @@ risk state, and answers the rows of the catalog's streamed views (``feature_repo
 Window convention (same as :mod:`pipelines.features.window`): the row as of ``t`` aggregates the
 events with ``occurred_at`` in ``(t - w, t]``. Events are idempotent on ``event_id`` (first
 observation wins); out-of-order events are inserted where they belong; entries older than
-``watermark - max_lateness - 30 d`` (the longest window) are dropped. ``rekey`` moves a merged
-GCID's state under the survivor.
+``watermark - max_lateness - 30 d`` (the longest window) are dropped.
+
+Identity: every observation may name the source record it belongs to (``record``); transactions
+and logins carry it, profile and risk state is kept per record (:mod:`pipelines.features._records`)
+and aggregated per GCID. ``rekey`` moves a merged GCID's state under the survivor; ``split`` moves
+the split-off records' state to the new GCID and recomputes both GCIDs' rows (a view the old GCID
+no longer has any state for gets an empty row, so the online store forgets the moved records).
+Observations without a record stay with the GCID they were observed under.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from feature_repo.catalog import (
     CHANNELS,
@@ -30,8 +37,16 @@ from feature_repo.catalog import (
     TRANSACTION_WINDOWS,
     WINDOWS,
 )
+from pipelines.features._records import (
+    RecordKey,
+    RecordProfile,
+    RecordRisk,
+    newest,
+    profile_values,
+    risk_values,
+)
 
-__all__ = ["AML_RATINGS", "CustomerActivity", "FeatureRow", "FeatureValue"]
+__all__ = ["AML_RATINGS", "CustomerActivity", "FeatureRow", "FeatureValue", "RecordKey"]
 
 FeatureValue = int | float | str | None
 AML_RATINGS: dict[str | None, int] = {None: 0, "low": 1, "medium": 2, "high": 3, "very_high": 4}
@@ -56,6 +71,7 @@ class _Txn:
     amount: float = field(compare=False)
     channel: str = field(compare=False)
     counterparty: str | None = field(compare=False)
+    record: RecordKey | None = field(compare=False, default=None)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -65,27 +81,85 @@ class _Login:
     success: bool = field(compare=False)
     device: str | None = field(compare=False)
     location: str | None = field(compare=False)
-
-
-@dataclass(slots=True)
-class _Profile:
-    first_seen: datetime | None = None
-    kyc_tier: int | None = None
-    segment: str | None = None
-    accounts: dict[str, tuple[str, bool]] = field(default_factory=dict)  # key -> (type, open)
-
-
-@dataclass(slots=True)
-class _Risk:
-    aml_rating: int = 0
-    credit_score: float | None = None
-    open_alerts: set[str] = field(default_factory=set)
+    record: RecordKey | None = field(compare=False, default=None)
 
 
 def _utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"timestamp must be timezone-aware, got naive {value!r}")
     return value.astimezone(UTC)
+
+
+_EMPTY_LOGIN: dict[str, FeatureValue] = {
+    "failed_logins_1h": 0,
+    "distinct_devices_30d": 0,
+    "new_device": 0,
+    "new_location": 0,
+}
+
+
+def _empty_transaction_rows(gcid: str, at: datetime) -> list[FeatureRow]:
+    values: dict[str, FeatureValue] = {}
+    for label in WINDOWS:
+        values |= {
+            f"txn_count_{label}": 0,
+            f"txn_amount_sum_{label}": 0.0,
+            f"txn_amount_mean_{label}": None,
+            f"txn_amount_max_{label}": None,
+        }
+    values |= {f"txn_count_24h_{ch}": 0 for ch in CHANNELS}
+    values["last_txn_epoch"] = None
+    novelty: dict[str, FeatureValue] = {"new_payees_24h": 0, "distinct_counterparties_7d": 0}
+    return [
+        FeatureRow(TRANSACTION_WINDOWS.name, gcid, at, values),
+        FeatureRow(COUNTERPARTY_NOVELTY.name, gcid, at, novelty),
+    ]
+
+
+_Item = TypeVar("_Item", _Txn, _Login)
+_State = TypeVar("_State", RecordProfile, RecordRisk)
+
+
+def _move_items(store: dict[str, list[_Item]], gcid: str, new_gcid: str, moved: set[RecordKey]) -> bool:
+    items = store.get(gcid, [])
+    going = [x for x in items if x.record in moved]
+    if not going:
+        return False
+    staying = [x for x in items if x.record not in moved]
+    if staying:
+        store[gcid] = staying
+    else:
+        del store[gcid]
+    target = store.setdefault(new_gcid, [])
+    target.extend(going)
+    target.sort()
+    return True
+
+
+def _absorb(states: dict[str, dict[RecordKey, _State]], gcid: str, incoming: dict[RecordKey, _State]) -> None:
+    """Add ``incoming`` record states under ``gcid`` (a record already there absorbs its twin)."""
+    if not incoming:
+        return
+    target = states.setdefault(gcid, {})
+    for record, state in incoming.items():
+        held = target.get(record)
+        if held is None:
+            target[record] = state
+        else:
+            held.absorb(state)
+
+
+def _move_states(
+    states: dict[str, dict[RecordKey, _State]], gcid: str, new_gcid: str, moved: set[RecordKey]
+) -> bool:
+    held = states.get(gcid, {})
+    taken = {r: held.pop(r) for r in list(held) if r in moved}
+    if not taken:
+        return False
+    _absorb(states, new_gcid, taken)
+    if not held:
+        del states[gcid]
+    return True
 
 
 def _between(items: list[_Txn] | list[_Login], start: datetime, end: datetime) -> slice:
@@ -100,8 +174,8 @@ class CustomerActivity:
         self._max_lateness = max_lateness
         self._txns: dict[str, list[_Txn]] = {}
         self._logins: dict[str, list[_Login]] = {}
-        self._profiles: dict[str, _Profile] = {}
-        self._risks: dict[str, _Risk] = {}
+        self._profiles: dict[str, dict[RecordKey, RecordProfile]] = {}
+        self._risks: dict[str, dict[RecordKey, RecordRisk]] = {}
         self._seen: set[str] = set()
         self._watermark: datetime | None = None
         self._expired_at: datetime | None = None
@@ -120,12 +194,14 @@ class CustomerActivity:
         *,
         channel: str,
         counterparty: str | None = None,
+        record: RecordKey | None = None,
     ) -> list[FeatureRow]:
         """Record a posted transaction; return the ``transaction_windows`` and ``counterparty_novelty``
         rows as of the GCID's latest transaction (which is the event's own time unless it was late)."""
         at = _utc(occurred_at)
         if self._fresh(event_id, at):
-            insort(self._txns.setdefault(gcid, []), _Txn(at, event_id, float(amount), channel, counterparty))
+            txn = _Txn(at, event_id, float(amount), channel, counterparty, record)
+            insort(self._txns.setdefault(gcid, []), txn)
         return self.transaction_rows(gcid)
 
     def transaction_rows(self, gcid: str, t: datetime | None = None) -> list[FeatureRow]:
@@ -172,10 +248,12 @@ class CustomerActivity:
         success: bool,
         device: str | None = None,
         location: str | None = None,
+        record: RecordKey | None = None,
     ) -> list[FeatureRow]:
         at = _utc(occurred_at)
         if self._fresh(event_id, at):
-            insort(self._logins.setdefault(gcid, []), _Login(at, event_id, success, device, location))
+            login = _Login(at, event_id, success, device, location, record)
+            insort(self._logins.setdefault(gcid, []), login)
         return self.login_rows(gcid)
 
     def login_rows(self, gcid: str, t: datetime | None = None) -> list[FeatureRow]:
@@ -199,15 +277,29 @@ class CustomerActivity:
         }
         return [FeatureRow(LOGIN_DEVICE.name, gcid, at, values)]
 
-    # -- profile and risk ---------------------------------------------------------------------
+    # -- profile and risk (kept per source record) -------------------------------------------
+    def _profile(self, gcid: str, record: RecordKey | None) -> RecordProfile:
+        return self._profiles.setdefault(gcid, {}).setdefault(record or ("", gcid), RecordProfile())
+
+    def _risk(self, gcid: str, record: RecordKey | None) -> RecordRisk:
+        return self._risks.setdefault(gcid, {}).setdefault(record or ("", gcid), RecordRisk())
+
     def observe_customer(
-        self, gcid: str, occurred_at: datetime, *, kyc_tier: int | None, segment: str | None
+        self,
+        gcid: str,
+        occurred_at: datetime,
+        *,
+        kyc_tier: int | None,
+        segment: str | None,
+        record: RecordKey | None = None,
     ) -> list[FeatureRow]:
         at = _utc(occurred_at)
-        profile = self._profiles.setdefault(gcid, _Profile())
-        profile.first_seen = at if profile.first_seen is None else min(profile.first_seen, at)
-        profile.kyc_tier = kyc_tier if kyc_tier is not None else profile.kyc_tier
-        profile.segment = segment if segment is not None else profile.segment
+        profile = self._profile(gcid, record)
+        profile.seen(at)
+        if kyc_tier is not None:
+            profile.kyc_tier = newest(profile.kyc_tier, (at, kyc_tier))
+        if segment is not None:
+            profile.segment = newest(profile.segment, (at, segment))
         return [self._profile_row(gcid, at)]
 
     def observe_account(
@@ -219,54 +311,58 @@ class CustomerActivity:
         account_type: str,
         is_open: bool,
         opened_on: date | None = None,
+        record: RecordKey | None = None,
     ) -> list[FeatureRow]:
         at = _utc(occurred_at)
-        profile = self._profiles.setdefault(gcid, _Profile())
+        profile = self._profile(gcid, record)
         since = (
             at if opened_on is None else datetime(opened_on.year, opened_on.month, opened_on.day, tzinfo=UTC)
         )
-        profile.first_seen = since if profile.first_seen is None else min(profile.first_seen, since)
+        profile.seen(since)
         profile.accounts[account_key] = (account_type, is_open)
         return [self._profile_row(gcid, at)]
 
     def observe_risk(
-        self, gcid: str, occurred_at: datetime, *, score_type: str, score: float, rating: str | None
+        self,
+        gcid: str,
+        occurred_at: datetime,
+        *,
+        score_type: str,
+        score: float,
+        rating: str | None,
+        record: RecordKey | None = None,
     ) -> list[FeatureRow]:
-        risk = self._risks.setdefault(gcid, _Risk())
+        at = _utc(occurred_at)
+        risk = self._risk(gcid, record)
         if score_type == "aml":
-            risk.aml_rating = AML_RATINGS.get(rating, 0)
+            risk.aml_rating = newest(risk.aml_rating, (at, AML_RATINGS.get(rating, 0)))
         elif score_type == "credit":
-            risk.credit_score = float(score)
-        return [self._risk_row(gcid, _utc(occurred_at))]
+            risk.credit_score = newest(risk.credit_score, (at, float(score)))
+        return [self._risk_row(gcid, at)]
 
     def observe_alert(
-        self, gcid: str, occurred_at: datetime, *, alert_key: str, is_open: bool
+        self,
+        gcid: str,
+        occurred_at: datetime,
+        *,
+        alert_key: str,
+        is_open: bool,
+        record: RecordKey | None = None,
     ) -> list[FeatureRow]:
-        risk = self._risks.setdefault(gcid, _Risk())
+        risk = self._risk(gcid, record)
         if is_open:
             risk.open_alerts.add(alert_key)
         else:
-            risk.open_alerts.discard(alert_key)
+            for state in self._risks[gcid].values():
+                state.open_alerts.discard(alert_key)
         return [self._risk_row(gcid, _utc(occurred_at))]
 
     def _profile_row(self, gcid: str, at: datetime) -> FeatureRow:
-        p = self._profiles[gcid]
-        tenure = None if p.first_seen is None else max(0, (at - p.first_seen).days)
-        values: dict[str, FeatureValue] = {
-            "tenure_days": tenure,
-            "kyc_tier": p.kyc_tier,
-            "segment": p.segment,
-            "products_held": len({kind for kind, is_open in p.accounts.values() if is_open}),
-        }
+        values = profile_values(self._profiles.get(gcid, {}).values(), at)
         return FeatureRow(CUSTOMER_PROFILE.name, gcid, at, values)
 
     def _risk_row(self, gcid: str, at: datetime) -> FeatureRow:
-        r = self._risks[gcid]
-        values: dict[str, FeatureValue] = {
-            "aml_rating": r.aml_rating,
-            "credit_score": r.credit_score,
-            "open_fraud_alerts": len(r.open_alerts),
-        }
+        values = risk_values(self._risks.get(gcid, {}).values())
         return FeatureRow(CUSTOMER_RISK.name, gcid, at, values)
 
     # -- identity -----------------------------------------------------------------------------
@@ -279,22 +375,47 @@ class CustomerActivity:
             if moved:
                 store[to_gcid] = sorted([*store.get(to_gcid, []), *moved])
         rows = [*self.transaction_rows(to_gcid), *self.login_rows(to_gcid)]
-        p = self._profiles.pop(from_gcid, None)
-        if p is not None:
-            s = self._profiles.setdefault(to_gcid, _Profile())
-            firsts = [x for x in (s.first_seen, p.first_seen) if x is not None]
-            s.first_seen = min(firsts) if firsts else None
-            s.kyc_tier = s.kyc_tier if s.kyc_tier is not None else p.kyc_tier
-            s.segment = s.segment if s.segment is not None else p.segment
-            s.accounts = {**p.accounts, **s.accounts}
+        _absorb(self._profiles, to_gcid, self._profiles.pop(from_gcid, {}))
+        _absorb(self._risks, to_gcid, self._risks.pop(from_gcid, {}))
+        if to_gcid in self._profiles:
             rows.append(self._profile_row(to_gcid, _utc(at)))
-        r = self._risks.pop(from_gcid, None)
-        if r is not None:
-            s_risk = self._risks.setdefault(to_gcid, _Risk())
-            s_risk.aml_rating = max(s_risk.aml_rating, r.aml_rating)
-            s_risk.credit_score = s_risk.credit_score if s_risk.credit_score is not None else r.credit_score
-            s_risk.open_alerts |= r.open_alerts
+        if to_gcid in self._risks:
             rows.append(self._risk_row(to_gcid, _utc(at)))
+        return rows
+
+    def split(
+        self, gcid: str, new_gcid: str, records: Collection[RecordKey], at: datetime
+    ) -> list[FeatureRow]:
+        """Move the state of ``records`` from ``gcid`` to ``new_gcid`` (identity split).
+
+        Returns the fresh rows of both GCIDs for every view that changed: the new GCID's rows, the
+        old GCID's recomputed rows, and an empty row for a view the old GCID has no state left for
+        (stamped ``at``). Window rows are as of each GCID's latest event, like every window row.
+        """
+        at = _utc(at)
+        if gcid == new_gcid:
+            return []
+        moved = set(records)
+        changed = {
+            label
+            for label, did in (
+                ("txns", _move_items(self._txns, gcid, new_gcid, moved)),
+                ("logins", _move_items(self._logins, gcid, new_gcid, moved)),
+                ("profile", _move_states(self._profiles, gcid, new_gcid, moved)),
+                ("risk", _move_states(self._risks, gcid, new_gcid, moved)),
+            )
+            if did
+        }
+        rows: list[FeatureRow] = []
+        for g in (gcid, new_gcid):
+            if "txns" in changed:
+                rows += self.transaction_rows(g) or _empty_transaction_rows(g, at)
+            if "logins" in changed:
+                rows += self.login_rows(g) or [FeatureRow(LOGIN_DEVICE.name, g, at, dict(_EMPTY_LOGIN))]
+            if "profile" in changed:
+                rows.append(self._profile_row(g, at))
+            if "risk" in changed:
+                rows.append(self._risk_row(g, at))
         return rows
 
     # -- bookkeeping --------------------------------------------------------------------------

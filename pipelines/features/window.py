@@ -18,8 +18,9 @@ Stream semantics:
   not stored (counted in ``too_late``) and its returned row is best effort. An event between the
   horizon and ``watermark - max_lateness`` is stored (later windows need it) but its own row may
   miss already-dropped predecessors.
-* **Identity merges.** :meth:`TransactionVelocity.rekey` moves a merged GCID's history under the
-  survivor.
+* **Identity merges and splits.** :meth:`TransactionVelocity.rekey` moves a merged GCID's history
+  under the survivor; :meth:`TransactionVelocity.split` moves the transactions of the split-off
+  source records (the ``record`` given to ``observe``) to the new GCID.
 
 Amounts are summed exactly as :class:`~decimal.Decimal` (floats are converted through their
 shortest repr) and reported as ``float`` in major currency units, one currency per aggregator.
@@ -30,9 +31,12 @@ from __future__ import annotations
 import heapq
 import logging
 from bisect import bisect_left, bisect_right
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+from pipelines.features._records import RecordKey
 
 __all__ = ["DEFAULT_MAX_LATENESS", "WINDOW", "TransactionVelocity", "VelocityRow"]
 
@@ -41,6 +45,7 @@ _log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
 DEFAULT_MAX_LATENESS = timedelta(hours=1)
 _ZERO = Decimal(0)
+_Entry = tuple[datetime, str, Decimal, RecordKey | None]  # (occurred_at, event_id, amount, record)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,33 +65,44 @@ class _History:
     times: list[datetime] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)
     amounts: list[Decimal] = field(default_factory=list)
+    records: list[RecordKey | None] = field(default_factory=list)
 
-    def insert(self, at: datetime, event_id: str, amount: Decimal) -> None:
+    def insert(self, at: datetime, event_id: str, amount: Decimal, record: RecordKey | None = None) -> None:
         index = bisect_right(self.times, at)
         self.times.insert(index, at)
         self.event_ids.insert(index, event_id)
         self.amounts.insert(index, amount)
+        self.records.insert(index, record)
 
     def remove(self, at: datetime, event_id: str) -> None:
         index = bisect_left(self.times, at)
         while self.event_ids[index] != event_id:
             index += 1
-        del self.times[index], self.event_ids[index], self.amounts[index]
+        del self.times[index], self.event_ids[index], self.amounts[index], self.records[index]
 
     def window(self, start_exclusive: datetime, end_inclusive: datetime) -> tuple[int, Decimal]:
         lo = bisect_right(self.times, start_exclusive)
         hi = bisect_right(self.times, end_inclusive)
         return hi - lo, sum(self.amounts[lo:hi], _ZERO)
 
-    def absorb(self, other: _History) -> None:
-        merged = sorted(
-            [*zip(self.times, self.event_ids, self.amounts, strict=True)]
-            + [*zip(other.times, other.event_ids, other.amounts, strict=True)],
-            key=lambda entry: entry[0],
+    def entries(self) -> list[_Entry]:
+        return list(zip(self.times, self.event_ids, self.amounts, self.records, strict=True))
+
+    @classmethod
+    def of(cls, entries: list[_Entry]) -> _History:
+        ordered = sorted(entries, key=lambda entry: entry[0])
+        return cls(
+            [e[0] for e in ordered], [e[1] for e in ordered], [e[2] for e in ordered], [e[3] for e in ordered]
         )
-        self.times = [entry[0] for entry in merged]
-        self.event_ids = [entry[1] for entry in merged]
-        self.amounts = [entry[2] for entry in merged]
+
+    def absorb(self, other: _History) -> None:
+        merged = _History.of(self.entries() + other.entries())
+        self.times, self.event_ids, self.amounts, self.records = (
+            merged.times,
+            merged.event_ids,
+            merged.amounts,
+            merged.records,
+        )
 
 
 def _utc(value: datetime, name: str) -> datetime:
@@ -137,7 +153,13 @@ class TransactionVelocity:
         return frozenset(self._histories)
 
     def observe(
-        self, gcid: str, occurred_at: datetime, amount: Decimal | float, event_id: str
+        self,
+        gcid: str,
+        occurred_at: datetime,
+        amount: Decimal | float,
+        event_id: str,
+        *,
+        record: RecordKey | None = None,
     ) -> VelocityRow:
         """Record one transaction and return the row as of its own ``occurred_at``."""
         at = _utc(occurred_at, "occurred_at")
@@ -154,7 +176,7 @@ class TransactionVelocity:
             self.too_late += 1
             _log.debug("event %s at %s is at or before the horizon %s: ignored", event_id, at, horizon)
             return self.as_of(gcid, at)
-        self._histories.setdefault(gcid, _History()).insert(at, event_id, value)
+        self._histories.setdefault(gcid, _History()).insert(at, event_id, value, record)
         self._events[event_id] = (gcid, at)
         heapq.heappush(self._expiry, (at, event_id))
         return self.as_of(gcid, at)
@@ -191,6 +213,35 @@ class TransactionVelocity:
                 else:
                     survivor.absorb(moved)
         return self.latest(to_gcid)
+
+    def split(
+        self, gcid: str, new_gcid: str, records: Collection[RecordKey], at: datetime
+    ) -> tuple[VelocityRow, VelocityRow] | None:
+        """Move the transactions of ``records`` from ``gcid`` to ``new_gcid`` (identity split).
+
+        Returns the rows to push: the old GCID's :meth:`latest` (an empty row stamped ``at`` if
+        nothing is left) and the new GCID's; ``None`` if no transaction moved.
+        """
+        history = self._histories.get(gcid)
+        moved = set(records)
+        if gcid == new_gcid or history is None or not moved.intersection(history.records):
+            return None
+        staying: list[_Entry] = []
+        going: list[_Entry] = []
+        for entry in history.entries():
+            (going if entry[3] in moved else staying).append(entry)
+        if staying:
+            self._histories[gcid] = _History.of(staying)
+        else:
+            del self._histories[gcid]
+        target = self._histories.get(new_gcid)
+        self._histories[new_gcid] = _History.of(going + (target.entries() if target else []))
+        for at_, event_id, _, _ in going:
+            self._events[event_id] = (new_gcid, at_)
+        old = self.latest(gcid) or VelocityRow(gcid, _utc(at, "at"), 0, 0.0)
+        new = self.latest(new_gcid)
+        assert new is not None
+        return old, new
 
     def _expire(self) -> None:
         horizon = self.horizon

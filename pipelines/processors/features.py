@@ -6,9 +6,12 @@
   ``customer_risk``.
 * An event whose customer has no GCID yet is parked (``unresolved_event``, with its topic) and
   released when its ``gcid.assigned`` arrives: nothing waits forever, nothing is lost.
-* ``gcid.merged`` re-keys the merged GCID's state under the survivor. ``gcid.split`` is not
-  re-keyed: the aggregates do not keep per-source-record history (the moved records' next events
-  build the new GCID's state; the old GCID keeps its past).
+* Identity changes re-key the aggregates. Every observation carries its source record
+  (``(source_system, customer source key)``): ``gcid.merged`` moves the merged GCID's state under
+  the survivor; ``gcid.split`` moves the split-off records' transactions, logins, profile and risk
+  state to the new GCID, and both GCIDs' recomputed rows are pushed (online and offline) in the
+  next flush. A split's rows replace any row of the same (view, GCID) still pending in the batch
+  (they are computed after it), and the old GCID's views with nothing left get an empty row.
 * Rows are buffered per polled batch and pushed once before the offsets are committed (Feast's
   offline write rewrites the Parquet file: micro-batches, not single rows).
 * Online stores keep the row with the newest event time (Feast's Redis store ignores a row whose
@@ -34,6 +37,7 @@ from pipelines.events import (
     FraudAlertRaised,
     GcidAssigned,
     GcidMerged,
+    GcidSplit,
     LoginAttempted,
     RiskScoreUpdated,
     Topic,
@@ -114,6 +118,8 @@ class FeaturesHandler:
                     transaction_360.c.event_id,
                     transaction_360.c.channel,
                     transaction_360.c.counterparty,
+                    transaction_360.c.source_system,
+                    transaction_360.c.customer_source_key,
                 )
                 .join(
                     identity_record,
@@ -125,7 +131,8 @@ class FeaturesHandler:
             ).all()
         for r in rows:
             amount = from_minor_units(r.amount_minor, r.currency)
-            self._window.observe(r.gcid, r.occurred_at, amount, r.event_id)
+            record = (r.source_system, r.customer_source_key)
+            self._window.observe(r.gcid, r.occurred_at, amount, r.event_id, record=record)
             self._activity.observe_transaction(
                 r.gcid,
                 r.occurred_at,
@@ -133,6 +140,7 @@ class FeaturesHandler:
                 r.event_id,
                 channel=r.channel,
                 counterparty=r.counterparty,
+                record=record,
             )
         return len(rows)
 
@@ -146,6 +154,8 @@ class FeaturesHandler:
             self._stage_rows(
                 self._activity.rekey(event.payload.merged, event.payload.survivor, event.occurred_at)
             )
+        elif isinstance(event, GcidSplit):
+            self._split(event)
         elif isinstance(
             event,
             TransactionPosted
@@ -193,15 +203,25 @@ class FeaturesHandler:
             month = horizon - timedelta(days=31)
             self._last_pushed_rows = {k: t for k, t in self._last_pushed_rows.items() if t > month}
 
-    def _stage(self, row: VelocityRow) -> None:
+    def _split(self, event: GcidSplit) -> None:
+        p = event.payload
+        records = {(r.source_system, r.source_key) for r in p.records}
+        velocity = self._window.split(p.gcid, p.new_gcid, records, event.occurred_at)
+        for row in velocity or ():
+            self._stage(row, replace_pending=True)
+        self._stage_rows(
+            self._activity.split(p.gcid, p.new_gcid, records, event.occurred_at), replace_pending=True
+        )
+
+    def _stage(self, row: VelocityRow, *, replace_pending: bool = False) -> None:
         current = self._pending.get(row.gcid)
-        if current is None or current.event_timestamp <= row.event_timestamp:
+        if replace_pending or current is None or current.event_timestamp <= row.event_timestamp:
             self._pending[row.gcid] = row
 
-    def _stage_rows(self, rows: list[FeatureRow]) -> None:
+    def _stage_rows(self, rows: list[FeatureRow], *, replace_pending: bool = False) -> None:
         for row in rows:
             current = self._pending_rows.get((row.view, row.gcid))
-            if current is None or current.event_timestamp <= row.event_timestamp:
+            if replace_pending or current is None or current.event_timestamp <= row.event_timestamp:
                 self._pending_rows[(row.view, row.gcid)] = row
 
     @staticmethod
@@ -242,23 +262,36 @@ class FeaturesHandler:
 
     def _observe(self, gcid: str, event: _Customer) -> None:
         activity, at = self._activity, event.occurred_at
+        record = (event.source_system, _source_customer(event))
         if isinstance(event, TransactionPosted):
             p = event.payload
-            self._window.observe(gcid, at, p.amount, event.event_id)
+            self._window.observe(gcid, at, p.amount, event.event_id, record=record)
             latest = self._window.latest(gcid)
             if latest is not None:
                 self._stage(latest)
             rows = activity.observe_transaction(
-                gcid, at, float(p.amount), event.event_id, channel=p.channel, counterparty=p.counterparty
+                gcid,
+                at,
+                float(p.amount),
+                event.event_id,
+                channel=p.channel,
+                counterparty=p.counterparty,
+                record=record,
             )
         elif isinstance(event, LoginAttempted):
             lp = event.payload
             rows = activity.observe_login(
-                gcid, at, event.event_id, success=lp.success, device=lp.device_id, location=lp.location
+                gcid,
+                at,
+                event.event_id,
+                success=lp.success,
+                device=lp.device_id,
+                location=lp.location,
+                record=record,
             )
         elif isinstance(event, CustomerChanged):
             rows = activity.observe_customer(
-                gcid, at, kyc_tier=event.payload.kyc_tier, segment=event.payload.segment
+                gcid, at, kyc_tier=event.payload.kyc_tier, segment=event.payload.segment, record=record
             )
         elif isinstance(event, AccountChanged):
             ap = event.payload
@@ -269,6 +302,7 @@ class FeaturesHandler:
                 account_type=ap.account_type,
                 is_open=ap.status in ("active", "dormant") and not ap.deleted,
                 opened_on=ap.opened_on,
+                record=record,
             )
         elif isinstance(event, FraudAlertRaised):
             rows = activity.observe_alert(
@@ -276,10 +310,13 @@ class FeaturesHandler:
                 at,
                 alert_key=f"{event.source_system}:{event.source_key}",
                 is_open=event.payload.status == "open",
+                record=record,
             )
         else:
             rp = event.payload
-            rows = activity.observe_risk(gcid, at, score_type=rp.score_type, score=rp.score, rating=rp.rating)
+            rows = activity.observe_risk(
+                gcid, at, score_type=rp.score_type, score=rp.score, rating=rp.rating, record=record
+            )
         self._stage_rows(rows)
 
     def _release(self, event: GcidAssigned) -> None:

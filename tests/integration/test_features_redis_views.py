@@ -1,5 +1,6 @@
 """The streamed views end to end on the real Redis: CustomerActivity rows → push → fraud_v1
-online (on-demand features computed at request time) and the offline Parquet."""
+online (on-demand features computed at request time) and the offline Parquet; an identity split
+through the features processor re-keys both."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import redis
+from sqlalchemy import Engine
 
 from feature_repo.sources import view_parquet
+from identity import SourceRecordRef
+from pipelines.events import RiskScorePayload, RiskScoreUpdated, Topic, make_event_id, parse_event
 from pipelines.features import CustomerActivity
 from pipelines.features.feast_store import FeastFeatureStore
+from pipelines.processors import FeaturesHandler, IdentityHandler
+from pipelines.processors.identity import operator_split
 from pipelines.settings import PipelineSettings, Profile
+from pipelines.transport import InProcessBus
+from tests.factories import customer, transaction
 
 pytestmark = pytest.mark.integration
 
@@ -80,3 +88,56 @@ def test_streamed_rows_are_served_through_fraud_v1_with_request_time_features(
     data_dir = Path(store.repo.transaction_velocity_push.batch_source.path).parent  # type: ignore[union-attr]
     offline = pd.read_parquet(view_parquet(data_dir, "transaction_windows"))
     assert offline["txn_count_24h"].tolist() == [1, 2]
+
+
+def test_a_split_re_keys_the_online_and_offline_features_on_redis(
+    store: FeastFeatureStore, pg_engine: Engine
+) -> None:
+    bus = InProcessBus()
+    identity, features = IdentityHandler(pg_engine, bus.publisher()), FeaturesHandler(pg_engine, store)
+    for cust in (
+        customer("v5", "S1", at=NOW - timedelta(days=2)),
+        customer("crm", "S2", at=NOW - timedelta(days=2)),
+    ):
+        identity.handle(cust)  # same person twice: one GCID
+    for record in bus.records(Topic.IDENTITY.value):
+        features.handle(parse_event(Topic.IDENTITY.value, record.value))
+    features.handle(transaction("v5", "ST1", "S1", at=NOW - timedelta(hours=3), amount="100.00"))
+    features.handle(transaction("crm", "ST2", "S2", at=NOW - timedelta(hours=2), amount="40.00"))
+    features.handle(
+        RiskScoreUpdated(
+            event_id=make_event_id("crm", "scores", "SR", "1"),
+            source_system="crm",
+            source_table="scores",
+            source_key="SR",
+            occurred_at=NOW - timedelta(hours=1),
+            payload=RiskScorePayload(
+                customer_source_key="S2", score_type="aml", score=950, rating="very_high"
+            ),
+        )
+    )
+    features.flush()
+    [gcid] = features.window.gcids()
+    epoch = NOW.timestamp()
+
+    def online(g: str) -> tuple[object, object]:
+        values = store.service_online(
+            "fraud_v1", [{"gcid": g, "request_amount": 1.0, "request_epoch": epoch}]
+        )
+        return values["txn_count_24h"][0], values["aml_rating"][0]
+
+    assert online(gcid) == (2, 4)
+
+    with pg_engine.begin() as conn:
+        split = operator_split(conn, gcid, [SourceRecordRef("crm", "S2")], "two people", "operator:it")
+    features.handle(split)
+    features.flush()
+
+    new = split.payload.new_gcid
+    assert online(gcid) == (1, 0)
+    assert online(new) == (1, 4)
+    data_dir = Path(store.repo.transaction_velocity_push.batch_source.path).parent  # type: ignore[union-attr]
+    offline = pd.read_parquet(view_parquet(data_dir, "transaction_windows"))
+    latest = offline.sort_values("event_timestamp").groupby("gcid").last()
+    assert latest.loc[gcid, "txn_amount_sum_24h"] == 100.0
+    assert latest.loc[new, "txn_amount_sum_24h"] == 40.0

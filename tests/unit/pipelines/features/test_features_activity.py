@@ -157,3 +157,80 @@ def test_rekey_merges_every_state_under_the_survivor() -> None:
 def test_naive_timestamps_are_rejected() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         CustomerActivity().observe_transaction("g", datetime(2026, 1, 1), 1.0, "x", channel="card")
+
+
+A, B = ("v5", "A"), ("crm", "B")
+SPLIT_AT = T + H
+
+
+def _split_world() -> CustomerActivity:
+    """GCID "old" with two records: A (older customer) and B (split off below)."""
+    activity = CustomerActivity()
+    activity.observe_transaction("old", T - 2 * H, 10.0, "ta", channel="card", counterparty="X", record=A)
+    activity.observe_transaction("old", T - H, 30.0, "tb", channel="mpesa", counterparty="Y", record=B)
+    activity.observe_transaction("old", T, 5.0, "tu", channel="card")  # untagged: stays
+    activity.observe_login("old", T - H, "lb", success=False, device="d-b", record=B)
+    activity.observe_customer("old", T - 300 * D, kyc_tier=1, segment="retail", record=A)
+    activity.observe_customer("old", T - 10 * D, kyc_tier=3, segment="premier", record=B)
+    activity.observe_account(
+        "old", T - 10 * D, account_key="crm:L1", account_type="loan", is_open=True, record=B
+    )
+    activity.observe_risk("old", T - D, score_type="aml", score=900, rating="very_high", record=B)
+    activity.observe_risk("old", T - D, score_type="aml", score=100, rating="low", record=A)
+    activity.observe_alert("old", T - D, alert_key="fraud:9", is_open=True, record=B)
+    return activity
+
+
+# (view, gcid, expected values (subset), expected event_timestamp) after B is split off to "new"
+SPLIT_CASES = [
+    ("transaction_windows", "old", {"txn_count_24h": 2, "txn_amount_sum_24h": 15.0}, T),
+    ("transaction_windows", "new", {"txn_count_24h": 1, "txn_amount_max_24h": 30.0}, T - H),
+    ("counterparty_novelty", "old", {"distinct_counterparties_7d": 1}, T),
+    ("counterparty_novelty", "new", {"distinct_counterparties_7d": 1, "new_payees_24h": 1}, T - H),
+    # every login was B's: the old GCID's row is emptied, stamped at the split
+    ("login_device", "old", {"failed_logins_1h": 0, "distinct_devices_30d": 0}, SPLIT_AT),
+    ("login_device", "new", {"failed_logins_1h": 1, "distinct_devices_30d": 1}, T - H),
+    ("customer_profile", "old", {"kyc_tier": 1, "segment": "retail", "products_held": 0}, SPLIT_AT),
+    ("customer_profile", "new", {"kyc_tier": 3, "segment": "premier", "products_held": 1}, SPLIT_AT),
+    ("customer_risk", "old", {"aml_rating": 1, "open_fraud_alerts": 0}, SPLIT_AT),
+    ("customer_risk", "new", {"aml_rating": 4, "open_fraud_alerts": 1}, SPLIT_AT),
+]
+
+
+@pytest.mark.parametrize(("view", "gcid", "values", "stamped"), SPLIT_CASES, ids=lambda c: str(c))
+def test_split_moves_the_split_off_records_state(
+    view: str, gcid: str, values: dict[str, object], stamped: datetime
+) -> None:
+    activity = _split_world()
+    before = _row(
+        activity.observe_customer("old", T - 300 * D, kyc_tier=None, segment=None, record=A),
+        "customer_profile",
+    )
+    assert (before.values["kyc_tier"], before.values["products_held"]) == (3, 1)  # newest over A and B
+
+    rows = activity.split("old", "new", [B], SPLIT_AT)
+
+    [row] = [r for r in rows if r.view == view and r.gcid == gcid]
+    assert {k: row.values[k] for k in values} == values
+    assert row.event_timestamp == stamped
+    assert len(rows) == 10  # five views for each GCID
+
+
+def test_split_then_merge_back_restores_every_row() -> None:
+    activity = _split_world()
+    before = activity.rekey("none", "old", SPLIT_AT)  # survivor rows without moving anything
+    activity.split("old", "new", [B], SPLIT_AT)
+    after = activity.rekey("new", "old", SPLIT_AT)
+    assert sorted((r.view, dict(r.values)) for r in after) == sorted((r.view, dict(r.values)) for r in before)
+
+
+@pytest.mark.parametrize(("gcid", "records"), [("old", [("x", "unknown")]), ("nobody", [B]), ("old", [])])
+def test_split_without_anything_to_move_returns_no_rows(gcid: str, records: list[tuple[str, str]]) -> None:
+    assert _split_world().split(gcid, "new", records, SPLIT_AT) == []
+
+
+def test_events_of_a_moved_record_are_duplicates_under_the_new_gcid() -> None:
+    activity = _split_world()
+    activity.split("old", "new", [B], SPLIT_AT)
+    activity.observe_transaction("new", T - H, 30.0, "tb", channel="mpesa", counterparty="Y", record=B)
+    assert _row(activity.transaction_rows("new"), "transaction_windows").values["txn_count_24h"] == 1

@@ -241,3 +241,79 @@ def test_window_settings_are_validated() -> None:
         TransactionVelocity(window=timedelta(0))
     with pytest.raises(ValueError, match="max_lateness"):
         TransactionVelocity(max_lateness=-H)
+
+
+A, B = ("v5", "A"), ("crm", "B")
+
+# (case, transactions as (record, offset, amount), moved records, expected old row, expected new row)
+SPLIT_CASES = [
+    (
+        "moved record's transactions follow it",
+        [(A, timedelta(0), "1"), (B, H, "2"), (A, 2 * H, "4")],
+        {B},
+        VelocityRow("old", T + 2 * H, 2, 5.0),
+        VelocityRow("new", T + H, 1, 2.0),
+    ),
+    (
+        "the old GCID keeps its latest even if the moved one was newer",
+        [(A, timedelta(0), "1"), (B, 3 * H, "2")],
+        {B},
+        VelocityRow("old", T, 1, 1.0),
+        VelocityRow("new", T + 3 * H, 1, 2.0),
+    ),
+    (
+        "everything moved: the old GCID gets an empty row at the split time",
+        [(B, timedelta(0), "1"), (B, H, "2")],
+        {B},
+        VelocityRow("old", T + 5 * H, 0, 0.0),
+        VelocityRow("new", T + H, 2, 3.0),
+    ),
+    (
+        "untagged transactions stay",
+        [(None, timedelta(0), "1"), (B, H, "2")],
+        {B},
+        VelocityRow("old", T, 1, 1.0),
+        VelocityRow("new", T + H, 1, 2.0),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "txns", "moved", "old", "new"), SPLIT_CASES, ids=[c[0] for c in SPLIT_CASES]
+)
+def test_split_moves_the_split_off_records_transactions(
+    case: str,
+    txns: list[tuple[tuple[str, str] | None, timedelta, str]],
+    moved: set[tuple[str, str]],
+    old: VelocityRow,
+    new: VelocityRow,
+) -> None:
+    window = TransactionVelocity()
+    for i, (record, offset, amount) in enumerate(txns):
+        window.observe("old", T + offset, Decimal(amount), f"e{i}", record=record)
+
+    assert window.split("old", "new", moved, T + 5 * H) == (old, new)
+    assert len(window) == len(txns)
+    # a replayed event of a moved record is a duplicate, now under the new GCID
+    moved_ids = [f"e{i}" for i, (record, _, _) in enumerate(txns) if record in moved]
+    assert {window.observe("old", T, Decimal(1), e).gcid for e in moved_ids} == {"new"}
+
+
+@pytest.mark.parametrize(
+    ("gcid", "moved"), [("old", {("x", "unknown")}), ("nobody", {A}), ("old", set())], ids=str
+)
+def test_split_without_anything_to_move_pushes_nothing(gcid: str, moved: set[tuple[str, str]]) -> None:
+    window = TransactionVelocity()
+    window.observe("old", T, Decimal(1), "e0", record=A)
+
+    assert window.split(gcid, "new", moved, T) is None
+    assert window.latest("old") == VelocityRow("old", T, 1, 1.0)
+
+
+def test_split_then_merge_back_restores_the_windows() -> None:
+    window = TransactionVelocity()
+    window.observe("old", T, Decimal(1), "e0", record=A)
+    window.observe("old", T + H, Decimal(2), "e1", record=B)
+    window.split("old", "new", {B}, T + 2 * H)
+
+    assert window.rekey("new", "old") == VelocityRow("old", T + H, 2, 3.0)

@@ -2,6 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from identity import SourceRecordRef
 from pipelines.events import (
     FraudAlertPayload,
     FraudAlertRaised,
@@ -17,6 +18,7 @@ from pipelines.events import (
 )
 from pipelines.features import InMemoryFeatureStore
 from pipelines.processors import Customer360Handler, FeaturesHandler, IdentityHandler
+from pipelines.processors.identity import operator_split
 from pipelines.storage import create_db_engine, migrate
 from pipelines.transport import InProcessBus
 from tests.factories import customer, transaction
@@ -177,3 +179,35 @@ def test_every_streamed_view_is_pushed_and_parked_events_of_any_topic_are_releas
     }
     assert store.online_row("customer_profile", gcid).values["kyc_tier"] == 2
     assert store.online_row("transaction_windows", gcid).values["txn_count_30d"] == 1
+
+
+def test_a_split_moves_the_split_off_records_windows_to_the_new_gcid(world):
+    engine, bus, store, identity, features = world
+    identity.handle(customer("v5", "C1", at=NOW - timedelta(days=1)))
+    identity.handle(customer("crm", "Z", at=NOW - timedelta(days=1)))  # same person: one GCID
+    _identity_events(bus, features)
+    features.handle(transaction("v5", "T1", "C1", at=NOW - timedelta(hours=2), amount="10.00"))
+    features.handle(transaction("crm", "T9", "Z", at=NOW - timedelta(hours=1), amount="5.00"))
+    features.flush()
+    gcid = store.pushed[-1].gcid
+    assert (store.online_features(gcid).txn_count_24h, len({r.gcid for r in store.pushed})) == (2, 1)
+
+    # a later event of the old GCID is pending in the batch when the split arrives
+    features.handle(transaction("v5", "T2", "C1", at=NOW - timedelta(minutes=30), amount="1.00"))
+    with engine.begin() as conn:
+        split = operator_split(conn, gcid, [SourceRecordRef("crm", "Z")], "two people", "operator:t")
+    features.handle(split)
+    features.flush()
+
+    new = split.payload.new_gcid
+    old_online, new_online = store.online_features(gcid), store.online_features(new)
+    assert (old_online.txn_count_24h, old_online.txn_amount_sum_24h) == (2, 11.0)
+    assert (new_online.txn_count_24h, new_online.txn_amount_sum_24h) == (1, 5.0)
+    assert store.online_row("transaction_windows", gcid).values["txn_count_24h"] == 2
+    assert store.online_row("transaction_windows", new).values["txn_amount_sum_24h"] == 5.0
+    # offline (the pushed log) has the new GCID's row too, and the next events follow the split
+    assert {r.gcid for r in store.pushed_rows if r.view == "transaction_windows"} == {gcid, new}
+    features.handle(transaction("crm", "T10", "Z", at=NOW - timedelta(minutes=10), amount="7.00"))
+    features.flush()
+    assert store.online_features(new).txn_count_24h == 2
+    assert store.online_features(gcid).txn_count_24h == 2
