@@ -6,13 +6,15 @@ never see each other's data.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from kafka.admin import KafkaAdminClient, NewTopic
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 
 ROOT = Path(__file__).resolve().parents[1]
 KAFKA = "127.0.0.1:9092"
@@ -55,6 +57,19 @@ def postgres_database() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}"
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_database(admin, name)
+
+
+def _drop_database(admin: Engine, name: str, attempts: int = 20) -> None:
+    """Drop ``name``; retried because FORCE cannot terminate another role's backend (an
+    autovacuum worker) and ``brain`` is not a superuser: the worker leaves within seconds."""
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
         admin.dispose()

@@ -10,11 +10,12 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine.url import make_url
 
 from pipelines.connectors._binlog import BinlogSource
-from pipelines.connectors._mapping import load_mappings
+from pipelines.connectors._mapping import TableMapping, load_mappings
 from pipelines.connectors._pg_cdc import PgLogicalSource
 from pipelines.connectors._polling import PollingSource
 from pipelines.connectors._runner import Connector
 from pipelines.connectors._shapes import adapt_mappings, table_columns
+from pipelines.connectors._snapshot import SnapshotMode
 from pipelines.connectors._source import ChangeSource
 from pipelines.connectors._store import ConnectorStore
 from pipelines.connectors.errors import ConnectorError
@@ -69,12 +70,30 @@ def source_url(system: str, settings: PipelineSettings) -> str:
     return settings.connector_sources.get(system, SYSTEMS[system].default_url)
 
 
-def _source(system: str, name: str, url: str, tables: set[str], mode: str) -> ChangeSource:
+def _source(
+    system: str,
+    name: str,
+    url: str,
+    mappings: list[TableMapping],
+    mode: str,
+    snapshot: SnapshotMode,
+    snapshot_page: int,
+) -> ChangeSource:
     parsed = make_url(url)
+    tables = {m.table for m in mappings}
     if mode == "pg_logical":
         dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
         slot = f"eb_{name}".replace("-", "_").replace(".", "_").lower()
-        return PgLogicalSource(dsn, slot, tables, schema=SYSTEMS[system].schema)
+        keys = {m.table: m.key for m in reversed(mappings)}  # the first mapping of a table wins
+        return PgLogicalSource(
+            dsn,
+            slot,
+            tables,
+            schema=SYSTEMS[system].schema,
+            snapshot=snapshot,
+            snapshot_page=snapshot_page,
+            keys=keys,
+        )
     if mode == "mysql_binlog":
         return BinlogSource(
             parsed.host or "127.0.0.1",
@@ -84,6 +103,9 @@ def _source(system: str, name: str, url: str, tables: set[str], mode: str) -> Ch
             parsed.database or "",
             tables,
             name,
+            snapshot=snapshot,
+            snapshot_page=snapshot_page,
+            keys={m.table: m.key for m in reversed(mappings)},
         )
     engine: Engine = create_engine(url, pool_pre_ping=True, pool_size=2)
     return PollingSource(engine, load_mappings(SYSTEMS[system].mappings or system))
@@ -99,7 +121,9 @@ def build_connector(
     name: str | None = None,
     mode: str | None = None,
     batch_size: int = 2000,
+    snapshot: SnapshotMode | None = None,
 ) -> Connector:
+    """``system``'s connector; ``snapshot`` (default: settings) applies to CDC modes' first start."""
     if system not in SYSTEMS:
         raise ConnectorError(f"unknown system {system!r} (known: {', '.join(SYSTEMS)})")
     mappings = load_mappings(SYSTEMS[system].mappings or system)
@@ -110,7 +134,15 @@ def build_connector(
         dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         columns = table_columns(dsn, SYSTEMS[system].schema, {m.table for m in mappings})
         mappings, _notes = adapt_mappings(mappings, columns)
-    source = _source(system, name, url, {m.table for m in mappings}, mode)
+    source = _source(
+        system,
+        name,
+        url,
+        list(mappings),
+        mode,
+        snapshot or settings.connector_snapshot,
+        settings.connector_snapshot_page,
+    )
     return Connector(
         name, source, mappings, publisher, ConnectorStore(ops_engine), card_key(settings), batch_size
     )

@@ -8,12 +8,19 @@ the next read return the same changes with the same LSNs, hence the same event i
 
 Each change's position is its LSN (``0/16B3748``); positions are compared numerically.
 Deletes and updates carry the whole old row only with ``REPLICA IDENTITY FULL`` on the table.
+
+Initial snapshot (``snapshot="initial"``, the default; see :mod:`._snapshot`): on a first read
+(no committed position) the slot already exists (created in ``__init__``), so its
+``confirmed_flush_lsn`` is where the stream starts; the mapped tables are then read in primary-key
+order, ``snapshot_page`` rows per read (``SELECT col::text …`` — the same text form
+``test_decoding`` gives), before the stream. ``snapshot="never"`` streams from the slot only.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import psycopg
@@ -21,6 +28,12 @@ from psycopg import sql
 
 from pipelines.connectors._mapper import Change, Op, RawValue
 from pipelines.connectors._mapping import Lookup
+from pipelines.connectors._snapshot import (
+    SnapshotMode,
+    SnapshotProgress,
+    is_snapshot,
+    read_snapshot,
+)
 from pipelines.connectors._source import Batch
 from pipelines.connectors.errors import ConnectorError
 
@@ -76,9 +89,22 @@ class PgLogicalSource:
     mode = "pg_logical"
 
     def __init__(
-        self, dsn: str, slot: str, tables: set[str], schema: str = "public", create_timeout_s: float = 240.0
+        self,
+        dsn: str,
+        slot: str,
+        tables: set[str],
+        schema: str = "public",
+        create_timeout_s: float = 240.0,
+        *,
+        snapshot: SnapshotMode = "initial",
+        snapshot_page: int = 5000,
+        keys: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self._dsn = dsn
+        self._snapshot = snapshot
+        self._snapshot_page = snapshot_page
+        #: Snapshot order of tables without a primary key (the mapping's key columns).
+        self._fallback_keys = {t: tuple(k) for t, k in (keys or {}).items()}
         self._create_timeout_s = create_timeout_s
         self._slot = slot
         self._tables = tables
@@ -110,6 +136,14 @@ class PgLogicalSource:
             log.info("created logical replication slot %s", self._slot)
 
     def read(self, position: str | None, limit: int) -> Batch:
+        if position is None and self._snapshot == "initial":
+            start = self._slot_start()
+            tables = sorted(self._tables)
+            if not tables:
+                return Batch([], start, 0.0)
+            position = SnapshotProgress(start, datetime.now(UTC), tables[0]).encode()
+        if position is not None and is_snapshot(position):
+            return self._snapshot_read(SnapshotProgress.decode(position), limit)
         after = lsn_int(position) if position else -1
         rows = self._conn.execute(
             "SELECT lsn::text, data FROM pg_logical_slot_peek_changes(%s, NULL, %s, "
@@ -145,7 +179,80 @@ class PgLogicalSource:
         next_position = last_commit or position
         return Batch(changes, next_position, lag)
 
+    def _slot_start(self) -> str:
+        """Where the slot's stream starts now (the snapshot is taken after this point)."""
+        row = self._conn.execute(
+            "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = %s", (self._slot,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            raise ConnectorError(f"replication slot {self._slot} is missing")
+        return str(row[0])
+
+    def _snapshot_read(self, progress: SnapshotProgress, limit: int) -> Batch:
+        page = max(1, min(limit, self._snapshot_page))
+        batch = read_snapshot(progress, list(self._tables), page, self._page)
+        if batch.position is not None and not is_snapshot(batch.position):
+            log.info("snapshot for slot %s done; streaming from %s", self._slot, batch.position)
+        return batch
+
+    def _page(
+        self, table: str, after: tuple[str, ...] | None, n: int
+    ) -> tuple[list[dict[str, RawValue]], tuple[str, ...] | None]:
+        """Up to ``n`` rows of ``table`` after the key ``after``, in key order, as text."""
+        columns = self._columns(table)
+        keys = self._keys(table, columns)
+        ident = sql.SQL("{}.{}").format(sql.Identifier(self._schema), sql.Identifier(table))
+        key_list = sql.SQL(", ").join(sql.Identifier(k) for k in keys)
+        query = sql.SQL("SELECT {cols} FROM {table}").format(
+            cols=sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c in columns),
+            table=ident,
+        )
+        if after is not None:
+            query += sql.SQL(" WHERE ({keys}) > ({values})").format(
+                keys=key_list,
+                values=sql.SQL(", ").join(
+                    sql.SQL("%s::{}").format(sql.SQL(columns[k]))
+                    for k in keys  # format_type() output
+                ),
+            )
+        query += sql.SQL(" ORDER BY {keys} LIMIT {n}").format(keys=key_list, n=sql.Literal(n))
+        names = list(columns)
+        rows = [dict(zip(names, r, strict=True)) for r in self._conn.execute(query, list(after or ()))]
+        last = tuple(str(rows[-1][k]) for k in keys) if rows else None
+        return rows, last
+
+    def _columns(self, table: str) -> dict[str, str]:
+        """Column name → type (``format_type``), in table order."""
+        rows = self._conn.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+            "WHERE a.attrelid = format('%%I.%%I', %s::text, %s::text)::regclass "
+            "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            (self._schema, table),
+        ).fetchall()
+        if not rows:
+            raise ConnectorError(f"snapshot: table {self._schema}.{table} not found")
+        return {str(name): str(kind) for name, kind in rows}
+
+    def _keys(self, table: str, columns: Mapping[str, str]) -> tuple[str, ...]:
+        """The snapshot order of ``table``: its primary key, else the mapping's key columns."""
+        rows = self._conn.execute(
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+            "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+            "WHERE i.indrelid = format('%%I.%%I', %s::text, %s::text)::regclass AND i.indisprimary "
+            "ORDER BY array_position(i.indkey::int2[], a.attnum)",
+            (self._schema, table),
+        ).fetchall()
+        keys = tuple(str(r[0]) for r in rows) or self._fallback_keys.get(table, ())
+        missing = [k for k in keys if k not in columns]
+        if not keys or missing:
+            raise ConnectorError(
+                f"snapshot: {self._schema}.{table} has no primary key nor mapped key columns"
+            )
+        return keys
+
     def acknowledge(self, position: str) -> None:
+        if is_snapshot(position):
+            return  # the slot keeps everything since the stream start until the snapshot is done
         self._conn.execute("SELECT pg_replication_slot_advance(%s, %s::pg_lsn)", (self._slot, position))
 
     def lookup(self, rule: Lookup, value: str) -> RawValue:

@@ -16,7 +16,19 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import Engine, MetaData, Table, and_, cast, or_, select
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Engine,
+    MetaData,
+    String,
+    Table,
+    and_,
+    cast,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipelines.connectors._mapper import Change, RawValue, raw_text
@@ -35,6 +47,19 @@ def row_digest(raw: dict[str, RawValue]) -> str:
 def poll_position(raw: dict[str, RawValue], watermark: str) -> str:
     """The change position polling gives a row in this state (part of its event id)."""
     return f"poll:{raw[watermark]}:{row_digest(raw)}"
+
+
+def _bound(column: Column[object], value: str | None) -> ColumnElement[object]:
+    """``value`` (the raw text of a committed watermark/key) as a parameter comparable with ``column``.
+
+    Text columns get a plain parameter typed from the column: no ``CAST(... AS CHAR)``, which on
+    MySQL/MariaDB takes the *connection's* collation and fails against a column in another one
+    ("Illegal mix of collations"); a bare parameter is coercible, so the column's collation wins.
+    Other types (numbers, timestamps) are cast from their text form to the column's type.
+    """
+    if isinstance(column.type, String):
+        return literal(value, column.type)
+    return cast(value, column.type)
 
 
 class PollingSource:
@@ -60,7 +85,7 @@ class PollingSource:
                 query = select(table).order_by(wm, key).limit(max(limit - len(changes), 1))
                 last = marks.get(name)
                 if last is not None:
-                    w, k = cast(last[0], wm.type), cast(last[1], key.type)
+                    w, k = _bound(wm, last[0]), _bound(key, last[1])
                     query = query.where(or_(wm > w, and_(wm == w, key > k)))
                 for row in conn.execute(query).mappings():
                     raw: dict[str, RawValue] = {k: raw_text(v) for k, v in row.items()}

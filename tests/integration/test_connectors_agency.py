@@ -36,10 +36,7 @@ def dfs_db() -> Iterator[str]:
     except pymysql.MySQLError as exc:
         pytest.fail(f"MariaDB is not up on 127.0.0.1:3306 (run infra/up.sh mariadb): {exc}")
     with conn.cursor() as cur:
-        # The polling source compares a varchar key with CAST(... AS CHAR), which takes the
-        # connection's collation: a table in another collation fails ("Illegal mix of collations",
-        # reported to the owner of _polling.py). The database uses the connection's.
-        cur.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci")
+        cur.execute(f"CREATE DATABASE {name}")  # the server's default collation (not the connection's)
         cur.execute(f"USE {name}")
         for stmt in DFS_DDL.split(";"):
             if stmt.strip():

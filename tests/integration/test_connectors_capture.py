@@ -81,7 +81,7 @@ def v5_dsn() -> Iterator[str]:
 
 def _v5_connector(dsn: str, slot: str, publisher, store: ConnectorStore) -> Connector:
     maps = load_mappings("v5")
-    source = PgLogicalSource(dsn, slot, {m.table for m in maps})
+    source = PgLogicalSource(dsn, slot, {m.table for m in maps}, snapshot="never")  # the stream
     return Connector("v5-test", source, maps, publisher, store, KEY)
 
 
@@ -229,7 +229,16 @@ def _dfs(
 ) -> Connector:
     maps = load_mappings("dfs")
     source = BinlogSource(
-        "127.0.0.1", 3306, "brain", "brain", db, {m.table for m in maps}, db, start=start, read_budget_s=2
+        "127.0.0.1",
+        3306,
+        "brain",
+        "brain",
+        db,
+        {m.table for m in maps},
+        db,
+        start=start,
+        read_budget_s=2,
+        snapshot="never",  # these tests are about the start modes of the stream
     )
     return Connector("dfs-test", source, maps, publisher, store, KEY)
 

@@ -16,7 +16,7 @@ import pymysql
 import pytest
 from sqlalchemy import create_engine, text
 
-from pipelines.connectors import ConnectorStore
+from pipelines.connectors import Connector, ConnectorStore
 from pipelines.simulator._sources import SourceBank, SourceUrls, create_sources
 from pipelines.simulator._sources_feeds import FeedUrls
 from pipelines.transport._kafka import KafkaEventPublisher
@@ -65,16 +65,18 @@ def test_simulated_bank_fills_every_system_and_the_connectors_map_it_all(
     systems = {"v1_core": feeds.v1_core, "v1_core_ef": feeds.v1_core_ef, "openbanking": feeds.openbanking,
                "global": feeds.wgi, "salama": feeds.salama, "wekezabank": feeds.wekezabank,
                "identity_intel": feeds.identity_intel, "v5": urls.v5}  # fmt: skip
-    # slots first: logical decoding sees what is written after its slot exists
     tag = uuid.uuid4().hex[:6]  # slot names are cluster-wide
-    connectors = {
-        s: connector(s, url, pg_engine, publisher, f"sim{tag}_{s}", tmp_path) for s, url in systems.items()
-    }
+    connectors: dict[str, Connector] = {}
     try:
         bank = SourceBank(urls, seed=11)
         bank.populate(150, fraud_share=0.05)
         bank.transactions(300)
         bank.write_ground_truth(tmp_path / "truth.csv")
+        # connectors started after the bank: their initial snapshots read what is already there
+        for s, url in systems.items():
+            connectors[s] = connector(
+                s, url, pg_engine, publisher, f"sim{tag}_{s}", tmp_path, snapshot="initial"
+            )
         for c in connectors.values():
             c.drain()
     finally:
