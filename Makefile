@@ -64,16 +64,27 @@ clean: ## Remove the run directory (data of the local services and embedded stor
 bench-decisions: infra-up ## Decision endpoint vs BentoML no-op vs feast serve, open-model rates
 	$(BIN)/python -m bench.decisions
 
+.PHONY: identity-settings
+identity-settings: venv ## Re-train the shipped identity weights (identity/settings/wekeza_default.json) on the simulator
+	$(BIN)/brain identity train-default --output identity/settings/wekeza_default.json
+
 .PHONY: bench-identity
 bench-identity: venv ## Identity: F1 on ../shared/data/er (online and bulk), then 1 M online latency and bulk time
 	$(BIN)/python bench/identity_eval.py
 	$(BIN)/python bench/identity_latency.py --n 1000000 --probe 10000
 
 .PHONY: bench-customer360
-bench-customer360: infra-up ## Customer 360: freshness at 1k/5k ev/s, reads at 1 M customers / 20 M txns, kill -9 on 100k events
-	$(BIN)/python -m bench.customer360_freshness --rates 1000 5000
-	$(BIN)/python -m bench.customer360_reads --customers 1000000 --transactions 20000000
+bench-customer360: infra-up ## Customer 360: freshness at 1k/5k ev/s; reads at 1 M customers / 20 M txns (loaded once, ~8 min, then reused)
+	$(BIN)/python -m bench.customer360_freshness --rates 200 1000 5000 --seconds 10 --workers 2
+	$(BIN)/python -m bench.customer360_reads --customers 1000000 --transactions 20000000 --seconds 10 --workers 2
+
+.PHONY: bench-customer360-kill
+bench-customer360-kill: infra-up ## Customer 360: kill -9 of the worker during 100k events, tables compared with a clean run (~6 min)
 	$(BIN)/python -m bench.customer360_kill --events 100000
+
+.PHONY: bench-connectors
+bench-connectors: infra-up ## Connectors: CDC throughput (rows/s into Kafka) and capture lag p99 per mode (pg_logical, mysql_binlog, watermark_poll)
+	$(BIN)/python -m bench.connectors_cdc --rows 20000 --rate 200 --seconds 10
 
 .PHONY: bench-features
 bench-features: infra-up ## Features: event -> online visible (Redis, embedded), EvalML fraud data through the feature pipeline + training

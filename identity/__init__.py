@@ -25,17 +25,23 @@ from identity._settings import (
     FIELDS,
     BlockingRule,
     Comparison,
+    Exclusion,
     IdentitySettings,
     Level,
     block_on,
     default_settings,
 )
 from identity._training import train
+from identity._wekeza import DEFAULT_SETTINGS_PATH, load_default_settings, wekeza_settings
 
 __all__ = [
+    "DEFAULT_SETTINGS_PATH",
+    "load_default_settings",
+    "wekeza_settings",
     "FIELDS",
     "BlockingRule",
     "Comparison",
+    "Exclusion",
     "ComparisonEvidence",
     "FieldRecord",
     "FileMapping",

@@ -20,6 +20,9 @@ def _part(field: str) -> Callable[[FieldRecord], str]:
     if field == "first_initial":
         i = _INDEX["first_name"]
         return lambda r: r[i][:1]
+    if field == "middle_initial":
+        i = _INDEX["middle_name"]
+        return lambda r: r[i][:1]
     if field == "last_initial":
         i = _INDEX["last_name"]
         return lambda r: r[i][:1]

@@ -15,8 +15,21 @@ from identity.errors import InvalidIdentityOperation, UnknownGcid
 __all__ = ["MergeOutcome", "SplitOutcome", "fields_of", "merge_gcids", "split_gcid"]
 
 
-def fields_of(record: IdentityRecord) -> FieldRecord:
-    """The matching view of an :class:`IdentityRecord` (first phone and e-mail)."""
+def _pick(values: tuple[str, ...], other: tuple[str, ...] | None) -> str:
+    """The value compared: one the other record also holds if any, else the first."""
+    if other:
+        shared = [v for v in values if v in other]
+        if shared:
+            return shared[0]
+    return values[0] if values else ""
+
+
+def fields_of(record: IdentityRecord, other: IdentityRecord | None = None) -> FieldRecord:
+    """The matching view of an :class:`IdentityRecord`.
+
+    Multi-valued identifiers (phones, e-mails, devices) contribute one value: one that ``other``
+    also holds when given (the pair is compared on its shared identifier), else the first.
+    """
     first, last = record.first_name, record.last_name
     if not first and not last and record.name:
         parts = record.name.split()
@@ -24,12 +37,14 @@ def fields_of(record: IdentityRecord) -> FieldRecord:
     return standardise(
         {
             "first_name": first or "",
+            "middle_name": record.middle_name or "",
             "last_name": last or "",
             "dob": record.date_of_birth.strftime("%Y%m%d") if record.date_of_birth else "",
+            "sex": record.gender if record.gender in ("F", "M") else "",
             "national_id": record.national_id or "",
-            "phone": record.phones[0] if record.phones else "",
-            "email": record.emails[0] if record.emails else "",
-            "device_id": record.device_ids[0] if record.device_ids else "",
+            "phone": _pick(record.phones, other.phones if other else None),
+            "email": _pick(record.emails, other.emails if other else None),
+            "device_id": _pick(record.device_ids, other.device_ids if other else None),
         }
     )
 

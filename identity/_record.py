@@ -27,6 +27,8 @@ class IdentityRecord:
     first_name: str | None = None
     last_name: str | None = None
     date_of_birth: date | None = None
+    middle_name: str | None = None
+    gender: str | None = None
     national_id: str | None = None
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = field(default=())
@@ -46,6 +48,8 @@ class IdentityRecord:
             "name": self.name,
             "first_name": self.first_name,
             "last_name": self.last_name,
+            "middle_name": self.middle_name,
+            "gender": self.gender,
             "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
             "national_id": self.national_id,
             "phones": list(self.phones),
@@ -61,6 +65,8 @@ class IdentityRecord:
             name=data.get("name"),
             first_name=data.get("first_name"),
             last_name=data.get("last_name"),
+            middle_name=data.get("middle_name"),
+            gender=data.get("gender"),
             date_of_birth=date.fromisoformat(dob) if dob else None,
             national_id=data.get("national_id"),
             phones=tuple(data.get("phones") or ()),

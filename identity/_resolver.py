@@ -92,7 +92,7 @@ def resolve(
 
 def _scored(scorer: Scorer) -> Callable[[IdentityRecord, IdentityRecord], MatchDecision]:
     def decide(a: IdentityRecord, b: IdentityRecord) -> MatchDecision:
-        explained = scorer.explain(fields_of(a), fields_of(b))
+        explained = scorer.explain(fields_of(a, b), fields_of(b, a))
         return MatchDecision(
             explained.is_match,
             tuple(Evidence(e.comparison, e.level, e.weight) for e in explained.evidence if e.level != "null"),

@@ -25,6 +25,8 @@ class MatchExplanation:
     total_weight: float
     probability: float
     is_match: bool
+    #: the exclusion that forbids the link, whatever the weight
+    excluded_by: str | None = None
 
 
 def probability(weight: float) -> float:
@@ -49,6 +51,18 @@ class Scorer:
             }
             for c in settings.comparisons
         )
+        index = {c.name: k for k, c in enumerate(settings.comparisons)}
+        #: per exclusion: its name and, per comparison index, the level numbers that satisfy it
+        self.exclusions: tuple[tuple[str, tuple[tuple[int, frozenset[int]], ...]], ...] = tuple(
+            (
+                ex.name,
+                tuple(
+                    (index[comp], frozenset(self.comparisons[index[comp]].labels.index(lb) for lb in labels))
+                    for comp, labels in ex.levels.items()
+                ),
+            )
+            for ex in settings.exclusions
+        )
         self.prior_weight = math.log2(settings.prior / (1 - settings.prior))
         p = settings.match_threshold
         self.threshold_weight = math.log2(p / (1 - p))
@@ -56,14 +70,25 @@ class Scorer:
     def levels(self, a: FieldRecord, b: FieldRecord) -> list[int]:
         return [c.level(a, b) for c in self.comparisons]
 
+    def excluded_by(self, levels: list[int]) -> str | None:
+        for name, conditions in self.exclusions:
+            if all(levels[k] in allowed for k, allowed in conditions):
+                return name
+        return None
+
     def weight(self, a: FieldRecord, b: FieldRecord) -> float:
+        """log2 odds of a match; ``-inf`` when an exclusion holds."""
         total = self.prior_weight
+        levels = []
         for c, w, tf in zip(self.comparisons, self.weights, self.tf_weights, strict=True):
             lv = c.level(a, b)
+            levels.append(lv)
             if lv > 0:
                 total += w[lv]
             elif lv == 0:
                 total += tf.get(a[c.index], w[0]) if tf else w[0]
+        if self.exclusions and self.excluded_by(levels) is not None:
+            return -math.inf
         return total
 
     def is_match(self, a: FieldRecord, b: FieldRecord) -> bool:
@@ -71,16 +96,20 @@ class Scorer:
 
     def explain(self, a: FieldRecord, b: FieldRecord) -> MatchExplanation:
         evidence = []
+        levels = []
         total = self.prior_weight
         for c, w, tf in zip(self.comparisons, self.weights, self.tf_weights, strict=True):
             lv = c.level(a, b)
+            levels.append(lv)
             weight = (tf.get(a[c.index], w[0]) if lv == 0 else w[lv]) if lv >= 0 else 0.0
             total += weight
             evidence.append(ComparisonEvidence(c.comparison.name, c.label(lv), round(weight, 4)))
+        excluded = self.excluded_by(levels)
         return MatchExplanation(
             evidence=tuple(evidence),
             prior_weight=round(self.prior_weight, 4),
             total_weight=round(total, 4),
-            probability=probability(total),
-            is_match=total >= self.threshold_weight,
+            probability=0.0 if excluded else probability(total),
+            is_match=excluded is None and total >= self.threshold_weight,
+            excluded_by=excluded,
         )

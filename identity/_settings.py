@@ -19,6 +19,7 @@ __all__ = [
     "FIELDS",
     "BlockingRule",
     "Comparison",
+    "Exclusion",
     "IdentitySettings",
     "Level",
     "block_on",
@@ -43,7 +44,7 @@ FIELDS = (
     "postcode",
 )
 #: Derived from the fields above, usable in blocking rules only.
-DERIVED = ("dob_year", "first_initial", "last_initial")
+DERIVED = ("dob_year", "first_initial", "middle_initial", "last_initial")
 
 LevelKind = Literal[
     "exact",  # equal
@@ -70,7 +71,7 @@ class Level(BaseModel):
     @property
     def label(self) -> str:
         if self.kind in ("jaro_winkler", "levenshtein"):
-            return f"{self.kind}({self.threshold:g})"
+            return f"{self.kind}({self.threshold:g})" if self.threshold is not None else f"{self.kind}(?)"
         if self.kind == "transposed":
             return f"transposed({self.other_field})"
         return self.kind
@@ -99,6 +100,18 @@ class BlockingRule(BaseModel):
         return "block_on(" + ", ".join(repr(f) for f in self.fields) + ")"
 
 
+class Exclusion(BaseModel):
+    """Deterministic evidence against a link: a pair at one of the listed levels of *every* listed
+    comparison is never linked, whatever its weight (e.g. twins: surname, birthday and address
+    agree, which independent weights overrate, but the given names all disagree)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    #: comparison name → level labels (``Level.label`` or ``else``); null never holds
+    levels: dict[str, tuple[str, ...]]
+
+
 def block_on(*fields: str) -> BlockingRule:
     """Candidate pairs agree exactly on every one of ``fields`` (several rules are OR-ed)."""
     return BlockingRule(fields=tuple(fields))
@@ -122,6 +135,7 @@ class IdentitySettings(BaseModel):
     trained: bool = False
     #: comparison name → value → frequency, for values more common than the exact level's u
     term_frequencies: dict[str, dict[str, float]] = Field(default_factory=dict)
+    exclusions: tuple[Exclusion, ...] = ()
 
     @property
     def settings_version(self) -> str:
@@ -161,6 +175,15 @@ class IdentitySettings(BaseModel):
                 for p, v in (("m", lv.m), ("u", lv.u)):
                     if v is not None and not 0 <= v <= 1:
                         errors.append(f"{where}: {p} must be a probability")
+        labels = {c.name: {lv.label for lv in c.levels} | {"else"} for c in self.comparisons}
+        for ex in self.exclusions:
+            if not ex.levels:
+                errors.append(f"exclusion {ex.name!r}: no levels")
+            for comp, wanted in ex.levels.items():
+                if comp not in labels:
+                    errors.append(f"exclusion {ex.name!r}: unknown comparison {comp!r}")
+                elif unknown := sorted(set(wanted) - labels[comp]):
+                    errors.append(f"exclusion {ex.name!r}: {comp!r} has no levels {unknown}")
         if not self.blocking_rules:
             errors.append("at least one blocking rule is required")
         for r in self.blocking_rules + self.training_rules:
@@ -208,11 +231,21 @@ def _name(field: str, other: str | None) -> Comparison:
     return Comparison(name=field, field=field, levels=tuple(levels), term_frequency=True)
 
 
+#: Twins and other household members agree on surname, birthday and address: not one person when
+#: both given names disagree outright (a missing middle name is no evidence either way).
+GIVEN_NAMES_DIFFER = Exclusion(
+    name="given names differ", levels={"first_name": ("else",), "middle_name": ("else",)}
+)
+
+#: Initials first: two equal initials ("j", "j") are an initial's agreement, not a full name's.
+MIDDLE_NAME = Comparison(name="middle_name", field="middle_name", levels=(_lv("initial"), _lv("exact")))
+
+
 def default_settings() -> IdentitySettings:
     """Untrained defaults for person records; train with :func:`identity.train`."""
     comparisons = (
         _name("first_name", "last_name"),
-        Comparison(name="middle_name", field="middle_name", levels=(_lv("exact"), _lv("initial"))),
+        MIDDLE_NAME,
         _name("last_name", "first_name"),
         Comparison(
             name="dob",
@@ -262,4 +295,9 @@ def default_settings() -> IdentitySettings:
         block_on("phone"),
         block_on("email"),
     )
-    return IdentitySettings(comparisons=comparisons, blocking_rules=blocking, training_rules=training)
+    return IdentitySettings(
+        comparisons=comparisons,
+        blocking_rules=blocking,
+        training_rules=training,
+        exclusions=(GIVEN_NAMES_DIFFER,),
+    )

@@ -13,6 +13,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +25,7 @@ from identity._settings import Comparison, IdentitySettings, Level
 __all__ = ["train"]
 
 _EPS = 1e-5
+_W_EPS = 1e-6  # as IdentitySettings.weights()
 
 
 def _levels(
@@ -50,6 +52,8 @@ def _base_fields(settings: IdentitySettings, fields: tuple[str, ...]) -> set[str
         out.add("dob")
     if "first_initial" in out:
         out.add("first_name")
+    if "middle_initial" in out:
+        out.add("middle_name")
     if "last_initial" in out:
         out.add("last_name")
     return out
@@ -62,8 +66,19 @@ def train(
     max_pairs: int = 200_000,
     iterations: int = 25,
     seed: int = 42,
+    m_floor: float = 0.0,
+    monotone: Literal["off", "exact", "ordered"] = "exact",
 ) -> IdentitySettings:
-    """A copy of ``settings`` with m, u and the prior estimated from ``records``."""
+    """A copy of ``settings`` with m, u and the prior estimated from ``records``.
+
+    ``m_floor`` keeps every level's ``m`` at least that high: training data cleaner than the data
+    it will meet (a simulator) would otherwise make one disagreement a veto. ``monotone="exact"``
+    caps every partial level's weight at the exact level's and ``else`` at 0 (levels the training
+    data barely shows, e.g. nicknames in a simulator, would otherwise outweigh an exact agreement,
+    and a disagreement on a near-constant field such as the city would count *for* a match);
+    ``"ordered"`` also caps each level at every level before it (for templates whose levels are
+    ordered by strength and data that cannot show some of them).
+    """
     settings.validate_all()
     rng = random.Random(seed)
     comps = [CompiledComparison(c) for c in settings.comparisons]
@@ -124,6 +139,12 @@ def train(
             if m_count[k]
             else np.linspace(0.9, 0.1, sizes[k]) / np.linspace(0.9, 0.1, sizes[k]).sum()
         )
+        if m_floor > 0:
+            mk = np.maximum(mk, m_floor)
+            mk = mk / mk.sum()
+        if monotone != "off":
+            exact = [x for x, lv in enumerate(c.levels) if lv.kind == "exact"]
+            mk = _monotone(mk, u[k], exact[0] if exact else 0, ordered=monotone == "ordered")
         levels = tuple(
             Level(**{**lv.model_dump(), "m": float(mk[x]), "u": float(u[k][x])})
             for x, lv in enumerate(c.levels)
@@ -140,6 +161,38 @@ def train(
             "term_frequencies": _term_frequencies(comparisons, records),
         }
     )
+
+
+def _monotone(
+    m: npt.NDArray[np.float64], u: npt.NDArray[np.float64], ref: int = 0, ordered: bool = False
+) -> npt.NDArray[np.float64]:
+    """Lower ``m`` where a partial level would outweigh the exact level ``ref`` (``ordered``: any
+    level before it), or ``else`` would count for a match (disagreement is never evidence *for*);
+    renormalised (all weights shift alike)."""
+    out = m.copy()
+    last = len(out) - 1
+
+    def weight(x: int) -> float:
+        return math.log2(max(out[x], _W_EPS) / max(u[x], _W_EPS))
+
+    for _ in range(20):  # renormalising raises every weight a little: repeat until it holds
+        changed = False
+        running = math.inf
+        for x in range(len(out)):
+            if x == ref:
+                running = min(running, weight(x))
+                continue
+            cap = min(weight(ref), running) if ordered else weight(ref)
+            if x == last:
+                cap = min(cap, 0.0)
+            if weight(x) > cap + 1e-9:
+                out[x] = max(u[x], _W_EPS) * 2.0 ** (cap - 1e-6)
+                changed = True
+            running = min(running, weight(x))
+        out = out / out.sum()
+        if not changed:
+            break
+    return out
 
 
 def _term_frequencies(

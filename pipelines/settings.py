@@ -14,6 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,13 +53,31 @@ class PipelineSettings(BaseSettings):
         description="Connector source URLs by system (JSON object, e.g. v5 → a PostgreSQL URL); "
         "unset systems use the local simulator databases.",
     )
+    connector_reconcile_interval_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="Seconds between reconciliations of polled sources in `brain connectors run` "
+        "(0: never; `brain connectors reconcile` runs one on demand).",
+    )
+    connector_snapshot: Literal["initial", "never"] = Field(
+        default="initial",
+        description="CDC connectors (PostgreSQL, binlog) on first start: `initial` reads the rows "
+        "already in the mapped tables (key order, paged, resumable) before streaming changes; "
+        "`never` captures only changes from then on.",
+    )
+    connector_snapshot_page: int = Field(
+        default=5000, ge=1, description="Rows per page (and per commit) of an initial snapshot."
+    )
+    connector_reconcile_ranges: int = Field(
+        default=64, ge=1, description="Key ranges compared per table by reconciliation."
+    )
     consumer_group_prefix: str = "brain"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="0 disables the metrics server.")
     poll_timeout_ms: int = Field(default=200, ge=1)
     identity_settings_path: Path | None = Field(
         default=None,
         description="Trained IdentitySettings JSON (brain identity resolve --save-settings); "
-        "unset: the deterministic guarded matcher.",
+        "unset: the shipped Wekeza settings (identity/settings/wekeza_default.json).",
     )
 
     @model_validator(mode="after")

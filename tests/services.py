@@ -57,10 +57,10 @@ def postgres_database() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}"
     finally:
-        _drop_database(admin, name)
+        drop_database(admin, name)
 
 
-def _drop_database(admin: Engine, name: str, attempts: int = 20) -> None:
+def drop_database(admin: Engine, name: str, attempts: int = 20) -> None:
     """Drop ``name``; retried because FORCE cannot terminate another role's backend (an
     autovacuum worker) and ``brain`` is not a superuser: the worker leaves within seconds."""
     for attempt in range(attempts):

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 from bento_service.auth import Principal, Scope, require_scope
 from bento_service.deps import current, verifier
 from bento_service.errors import BadRequest, NotFound
-from identity import IdentityRecord, Scorer, SourceRecordRef, fields_of, match
+from identity import IdentityRecord, Scorer, SourceRecordRef, fields_of
 from identity.errors import UnknownGcid
 from pipelines.processors.identity import IdentityHandler, operator_merge, operator_split
 from pipelines.standardise import StandardisationError, phone_e164
@@ -85,6 +85,7 @@ class PairExplanation(BaseModel):
     is_match: bool
     probability: float | None
     evidence: list[EvidenceOut]
+    excluded_by: str | None = Field(default=None, description="Exclusion forbidding the link, if any")
 
 
 class Explanation(BaseModel):
@@ -171,9 +172,8 @@ def _live(conn: Connection, gcid: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _scorer(path: FilePath | None) -> Scorer | None:
-    settings = IdentityHandler.load_settings(path)
-    return Scorer(settings) if settings is not None else None
+def _scorer(path: FilePath | None) -> Scorer:
+    return Scorer(IdentityHandler.load_settings(path))
 
 
 @router.get(
@@ -282,29 +282,19 @@ def explain(
         for y in right:
             if x.ref == y.ref:
                 continue
-            if scorer is None:
-                d = match(x, y)
-                ev = [EvidenceOut(comparison=e.attribute, level=e.level, weight=e.weight) for e in d.evidence]
-                pairs.append(
-                    PairExplanation(
-                        record=_out(x), other=_out(y), is_match=d.is_match, probability=None, evidence=ev
-                    )
+            e = scorer.explain(fields_of(x, y), fields_of(y, x))
+            ev = [EvidenceOut(comparison=c.comparison, level=c.level, weight=c.weight) for c in e.evidence]
+            pairs.append(
+                PairExplanation(
+                    record=_out(x),
+                    other=_out(y),
+                    is_match=e.is_match,
+                    probability=e.probability,
+                    evidence=ev,
+                    excluded_by=e.excluded_by,
                 )
-            else:
-                e = scorer.explain(fields_of(x), fields_of(y))
-                ev = [
-                    EvidenceOut(comparison=c.comparison, level=c.level, weight=c.weight) for c in e.evidence
-                ]
-                pairs.append(
-                    PairExplanation(
-                        record=_out(x),
-                        other=_out(y),
-                        is_match=e.is_match,
-                        probability=e.probability,
-                        evidence=ev,
-                    )
-                )
-    matcher = scorer.settings.settings_version if scorer else "deterministic-1"
+            )
+    matcher = scorer.settings.settings_version
     return Explanation(gcid=a, other=b, matcher=matcher, pairs=pairs)
 
 

@@ -6,6 +6,7 @@ import csv
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,17 +15,22 @@ import typer
 import yaml
 
 from identity import (
+    DEFAULT_SETTINGS_PATH,
     FieldRecord,
     FileMapping,
     IdentitySettings,
     Linker,
     bulk_clusters,
     default_settings,
+    fields_of,
     standardise,
     train,
+    wekeza_settings,
 )
+from pipelines.processors.identity import identity_record_of
+from pipelines.simulator import simulate_bank
 
-__all__ = ["LoadedRecords", "app", "load_records", "resolve_records"]
+__all__ = ["LoadedRecords", "app", "load_records", "resolve_records", "simulated_records", "train_default"]
 
 log = logging.getLogger(__name__)
 app = typer.Typer(help="Identity resolution on files.", no_args_is_help=True)
@@ -112,3 +118,36 @@ def resolve(
         w.writerow(["source", "record_id", "gcid"])
         for s, rid, c in zip(loaded.sources, loaded.record_ids, clusters, strict=True):
             w.writerow([s, rid, f"GC{c:010d}"])
+
+
+def simulated_records(customers: int, seed: int) -> tuple[list[FieldRecord], list[tuple[str, str]]]:
+    """The simulator's customer events as the processor sees them, and their ``(system, key)``."""
+    bank = simulate_bank(customers, seed, datetime(2026, 1, 1, tzinfo=UTC))
+    records = [identity_record_of(c) for c in bank.customers]
+    return [fields_of(r) for r in records], [(r.ref.source_system, r.ref.source_key) for r in records]
+
+
+#: Training recipe of the shipped settings (``make identity-settings``): simulated people, seed,
+#: and the floor on m (simulated duplicates are cleaner than real ones; see ``identity.train``).
+TRAIN_CUSTOMERS, TRAIN_SEED, TRAIN_M_FLOOR = 20_000, 20261125, 0.002
+
+
+@app.command("train-default")
+def train_default(
+    output: Annotated[Path, typer.Option("--output", help="Where to write the trained settings")] = (
+        DEFAULT_SETTINGS_PATH
+    ),
+    customers: Annotated[int, typer.Option(help="Simulated people")] = TRAIN_CUSTOMERS,
+    seed: Annotated[int, typer.Option(help="Simulator seed")] = TRAIN_SEED,
+) -> None:
+    """EM-train the Wekeza settings on simulated customer events (no labels) and write them."""
+    records, _ = simulated_records(customers, seed)
+    t0 = time.perf_counter()
+    settings = train(wekeza_settings(), records, m_floor=TRAIN_M_FLOOR, monotone="ordered")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(settings.to_json() + "\n")
+    typer.echo(
+        f"trained {settings.settings_version} on {len(records)} records in {time.perf_counter() - t0:.1f}s"
+        f" -> {output}",
+        err=True,
+    )

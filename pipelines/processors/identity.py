@@ -1,6 +1,8 @@
 """Identity processor: ``customer.events`` → GCID (assign, create, merge) → ``identity.events``.
 
-The graph change, the source customer record, the lineage rows (our outbox) and the processed
+Records are decided by Fellegi–Sunter weights (:class:`identity.Scorer`): the shipped Wekeza
+settings (:func:`identity.load_default_settings`) unless trained settings are given. The graph
+change, the source customer record, the lineage rows (our outbox) and the processed
 mark commit in one transaction; the identity events are published after the commit, and published
 again if the same customer event is ever redelivered (downstream consumers are idempotent).
 """
@@ -20,6 +22,7 @@ from identity import (
     Resolution,
     Scorer,
     SourceRecordRef,
+    load_default_settings,
     merge_gcids,
     new_gcid,
     resolve,
@@ -61,6 +64,8 @@ def identity_record_of(event: CustomerChanged) -> IdentityRecord:
         name=p.full_name,
         first_name=p.first_name,
         last_name=p.last_name,
+        middle_name=p.middle_name,
+        gender=p.gender,
         date_of_birth=p.date_of_birth,
         national_id=p.national_id,
         phones=p.phones,
@@ -148,13 +153,14 @@ class IdentityHandler:
     ) -> None:
         self._engine = engine
         self._publisher = publisher
-        self._scorer = Scorer(settings) if settings is not None else None
-        self._version = settings.settings_version if settings is not None else MATCHER_VERSION
+        settings = settings if settings is not None else load_default_settings()
+        self._scorer = Scorer(settings)
+        self._version = settings.settings_version
 
     @staticmethod
-    def load_settings(path: Path | None) -> IdentitySettings | None:
-        """Trained settings from ``path``; ``None`` (the deterministic matcher) when unset."""
-        return IdentitySettings.from_json(path.read_text()) if path is not None else None
+    def load_settings(path: Path | None) -> IdentitySettings:
+        """Trained settings from ``path``; the shipped Wekeza settings when unset."""
+        return IdentitySettings.from_json(path.read_text()) if path is not None else load_default_settings()
 
     def handle(self, event: BrainEvent) -> None:
         if not isinstance(event, CustomerChanged):

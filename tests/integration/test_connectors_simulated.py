@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pymysql
 import pytest
+from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import create_engine, text
 
 from pipelines.connectors import Connector, ConnectorStore
@@ -21,11 +22,19 @@ from pipelines.simulator._sources import SourceBank, SourceUrls, create_sources
 from pipelines.simulator._sources_feeds import FeedUrls
 from pipelines.transport._kafka import KafkaEventPublisher
 from tests.integration.connectors_pg import close, connector
-from tests.services import KAFKA, PG_ADMIN
+from tests.services import KAFKA, PG_ADMIN, drop_database
 
 # Eight logical slots: creating each waits for the transactions running in the (shared) cluster.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
+INPUT_TOPICS = (
+    "customer.events",
+    "account.events",
+    "transaction.events",
+    "login.events",
+    "fraud.events",
+    "risk.events",
+)
 PG = "postgresql://brain:brain@127.0.0.1:5432/"
 
 
@@ -50,7 +59,8 @@ def urls() -> Iterator[SourceUrls]:
                 ),
                 {"d": name},
             )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    for url in (out.v5, out.crm, *(getattr(feeds, f) for f in FeedUrls.__dataclass_fields__)):
+        drop_database(admin, url.rsplit("/", 1)[1])
     admin.dispose()
     with pymysql.connect(host="127.0.0.1", user="brain", password="brain", autocommit=True) as my:
         my.cursor().execute(f"DROP DATABASE IF EXISTS sim_{tag}_dfs")
@@ -99,3 +109,12 @@ def test_simulated_bank_fills_every_system_and_the_connectors_map_it_all(
         assert state.errors == 0, (state.connector, state.last_error)
         produced[state.connector.removeprefix(f"sim{tag}_")] = state.events_produced
     assert set(produced) == set(systems) and all(n > 0 for n in produced.values()), produced
+    # the six input topics are all filled from the source databases
+    consumer = KafkaConsumer(bootstrap_servers=KAFKA)
+    try:
+        for topic in INPUT_TOPICS:
+            name = topic_prefix + topic
+            parts = [TopicPartition(name, p) for p in consumer.partitions_for_topic(name) or ()]
+            assert sum(consumer.end_offsets(parts).values()) > 0, f"{topic} is empty"
+    finally:
+        consumer.close()

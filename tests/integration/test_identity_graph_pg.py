@@ -13,6 +13,7 @@ from pipelines.storage.schema import identity_lineage
 from pipelines.transport import InProcessBus
 from tests.factories import customer
 from tests.unit.identity.test_identity_linker import weighted
+from tests.unit.pipelines.processors.test_identity_handler import check_simulated_bank
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -48,3 +49,9 @@ def test_scored_resolution_merge_split_and_lineage_on_postgres(pg_engine) -> Non
         ).all()
     assert [k for k, _ in kinds][-2:] == ["merge", "split"]
     assert [d for _, d in kinds][-2:] == ["operator:alice", "operator:bob"]
+
+
+def test_simulated_bank_resolves_on_postgres_through_the_default_resolver(pg_engine) -> None:
+    """The simulator's cross-system duplicates land on one GCID; households sharing a phone do not."""
+    duplicated, households = check_simulated_bank(pg_engine, customers=600, seed=11)
+    assert duplicated > 100 and households > 20

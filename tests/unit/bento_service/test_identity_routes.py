@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from identity import load_default_settings
 from pipelines.processors import IdentityHandler
 from pipelines.transport import InProcessBus
 from tests.factories import customer
@@ -72,7 +73,10 @@ def test_explain_shows_why_a_household_member_is_not_linked(api) -> None:
     ).json()
     assert body["pairs"] and not any(p["is_match"] for p in body["pairs"])
     levels = {e["comparison"]: e["level"] for e in body["pairs"][0]["evidence"]}
-    assert levels["phone"] == "exact" and levels["name"] == "different"
+    weights = {e["comparison"]: e["weight"] for e in body["pairs"][0]["evidence"]}
+    assert levels["phone"] == "exact" and weights["phone"] > 0  # the shared phone is evidence...
+    assert levels["first_name"] == "else" and weights["first_name"] < 0  # ...outweighed
+    assert body["matcher"] == load_default_settings().settings_version  # the shipped F-S settings
 
 
 def test_merge_then_split_with_reasons_and_lineage(api) -> None:

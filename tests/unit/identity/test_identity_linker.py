@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from identity import (
     Comparison,
+    Exclusion,
     IdentitySettings,
     Level,
     Linker,
@@ -17,6 +18,7 @@ from identity import (
     reference_bulk_clusters,
     standardise,
 )
+from identity.errors import InvalidSettings
 
 pytestmark = pytest.mark.unit
 
@@ -150,3 +152,58 @@ def test_bulk_decides_similarities_at_the_threshold_like_online() -> None:
     names = ["martha", "marhta", "dixon", "dicksonx", "jellyfish", "smellyfish", "abcdefgh", "abcdefhg"]
     records = [standardise({"first_name": n, "last_name": "Otieno", "dob": "19800101"}) for n in names]
     assert bulk_clusters(records, SETTINGS) == reference_bulk_clusters(records, SETTINGS) == online(records)
+
+
+TWIN_A = standardise(
+    {
+        "first_name": "Faith",
+        "middle_name": "Akinyi",
+        "last_name": "Wanjiru",
+        "dob": "20010812",
+        "street": "12 moi avenue",
+        "national_id": "55555555",
+    }
+)
+TWIN_B = standardise(
+    {
+        "first_name": "Joy",
+        "middle_name": "Nekesa",
+        "last_name": "Wanjiru",
+        "dob": "20010812",
+        "street": "12 moi avenue",
+        "national_id": "55555555",  # a copied id: evidence, not proof
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "excluded"),
+    [
+        pytest.param(TWIN_A, TWIN_B, True, id="twins: both given names differ"),
+        pytest.param(TWIN_A, TWIN_A, False, id="same record"),
+        pytest.param(
+            TWIN_A,
+            standardise({"first_name": "Joy", "last_name": "Wanjiru", "dob": "20010812"}),
+            False,
+            id="no middle name: no exclusion",
+        ),
+    ],
+)
+def test_an_exclusion_forbids_a_link_whatever_the_weight(a, b, excluded) -> None:
+    scorer = Scorer(SETTINGS)
+    explanation = scorer.explain(a, b)
+    assert (explanation.excluded_by == "given names differ") is excluded
+    if excluded:
+        assert explanation.total_weight > scorer.threshold_weight  # the weights alone would link
+        assert not explanation.is_match and scorer.weight(a, b) == float("-inf")
+        records = [a, b]
+        assert online(records) == bulk_clusters(records, SETTINGS) == [0, 1]
+
+
+def test_exclusions_are_validated_with_everything_else() -> None:
+    bad = SETTINGS.model_copy(
+        update={"exclusions": (Exclusion(name="x", levels={"nope": ("else",), "dob": ("fuzzy",)}),)}
+    )
+    with pytest.raises(InvalidSettings) as err:
+        bad.validate_all()
+    assert len(err.value.errors) == 2

@@ -44,3 +44,32 @@ def test_validation_reports_every_error_at_once() -> None:
 
 def test_default_settings_are_valid() -> None:
     default_settings().validate_all()
+
+
+def test_training_keeps_levels_monotone_and_disagreement_never_for_a_match() -> None:
+    """Levels the data barely shows must not outweigh an exact agreement; ``else`` weighs ≤ 0."""
+    from identity import standardise, train
+
+    people = [
+        standardise({"first_name": f, "last_name": s, "dob": f"19{y:02d}0{m}1{d}", "city": c})
+        for f in ("anna", "brian", "carol", "dennis", "esther", "faith")
+        for s in ("kamau", "otieno", "wekesa", "korir")
+        for y, m, d in ((60, 1, 2), (75, 3, 4), (88, 5, 6))
+        for c in ("nairobi",)
+    ]
+    records = people + [r[:3] + ("",) + r[4:] for r in people[::3]]  # some duplicates without a dob
+    trained = train(default_settings(), records, m_floor=0.01)
+    for comparison, row in zip(trained.comparisons, trained.weights(), strict=True):
+        assert row[-1] <= 1e-6, comparison.name
+        assert all(w <= row[0] + 1e-6 for w in row[1:]), comparison.name
+    ordered = train(default_settings(), records, m_floor=0.01, monotone="ordered")
+    for comparison, row in zip(ordered.comparisons, ordered.weights(), strict=True):
+        kinds = [lv.kind for lv in comparison.levels] + ["else"]
+        assert all(row[x] <= min(row[:x]) + 1e-6 for x in range(1, len(row)) if kinds[x] != "exact"), (
+            comparison.name
+        )
+    floored = train(default_settings(), records, m_floor=0.01, monotone="off")
+    for comparison in floored.comparisons:  # no level's m below the floor (up to renormalising)
+        assert all(
+            m is not None and m >= 0.009 for m in [lv.m for lv in comparison.levels] + [comparison.else_m]
+        )
