@@ -47,11 +47,22 @@ def _publisher(settings: PipelineSettings) -> EventPublisher:
 def run(
     systems: Systems = None,
     once: Annotated[bool, typer.Option(help="Drain what is there and exit")] = False,
+    snapshot: Annotated[
+        str | None,
+        typer.Option(
+            help="CDC connectors' first start: 'initial' reads the rows already in the tables, then "
+            "streams; 'never' streams changes only (default: EB_CONNECTOR_SNAPSHOT, initial)"
+        ),
+    ] = None,
 ) -> None:
     """Run connectors (one thread each) until stopped, or once with --once."""
     from pipelines.connectors import SYSTEMS, build_connector
 
+    if snapshot not in (None, "initial", "never"):
+        raise typer.BadParameter("--snapshot is 'initial' or 'never'")
     settings = get_pipeline_settings()
+    if snapshot is not None:
+        settings = settings.model_copy(update={"connector_snapshot": snapshot})
     engine = create_db_engine(settings.db_url)
     migrate(engine)
     publisher = _publisher(settings)

@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from pipelines.connectors import Connector, ConnectorStore, build_connector
+from pipelines.connectors._snapshot import SnapshotMode
 from pipelines.settings import PipelineSettings
 from pipelines.simulator._sources_ddl import replica_identity_full
 from pipelines.transport import EventPublisher
@@ -57,9 +58,16 @@ def connector(
     name: str,
     tmp: Path,
     store: ConnectorStore | None = None,
+    snapshot: SnapshotMode = "never",
 ) -> Connector:
-    """``system``'s connector through the factory (the production path), on ``dsn``."""
-    settings = PipelineSettings(run_dir=tmp, card_hash_key=SecretStr("integration-card-key-0123456789"))
+    """``system``'s connector through the factory (the production path), on ``dsn``.
+
+    No initial snapshot by default: these tests write their rows after the connector started and
+    check the stream (a snapshot would publish rows written before its first read twice).
+    """
+    settings = PipelineSettings(
+        run_dir=tmp, card_hash_key=SecretStr("integration-card-key-0123456789"), connector_snapshot=snapshot
+    )
     c = build_connector(system, settings, ops, publisher, url=dsn, name=name)
     if store is not None:
         c._store = store  # the same connector, dying at commit
