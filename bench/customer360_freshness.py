@@ -1,10 +1,14 @@
 """Freshness of the Customer 360: event produced to Kafka → visible through the API.
 
 Services mode on real Kafka + PostgreSQL: a fresh database and topic prefix, ``--customers``
-resolved customers, the Customer 360 worker (``brain rebuild worker``) in a subprocess, the
-FastAPI app under uvicorn. New transactions are produced at ``--rate`` events/s for
-``--seconds``; every ``--sample``-th one is followed by a poller that asks
-``GET /customer/{gcid}/transactions?limit=1`` until it is there. Prints p50/p99 per rate.
+resolved customers, ``--workers`` Customer 360 workers (``brain rebuild worker``, one consumer
+group: the topics have 3 partitions, keyed by source customer), the FastAPI app under uvicorn in
+``--api-workers`` processes. New transactions are produced at ``--rate`` events/s for
+``--seconds`` by ``--producers`` processes (librdkafka through confluent-kafka when installed:
+a pure-Python producer costs the two cores too much at 5,000/s; murmur2 partitioning like the
+pipeline's own producer). About ``--samples`` events per second are followed: the producer
+timestamps the send, and a poller asks ``GET /customer/{gcid}/transactions`` every ``--poll-ms``
+until the transaction is there. Prints p50/p95/p99 per rate.
 
     python -m bench.customer360_freshness --rates 1000 5000
 """
@@ -12,14 +16,17 @@ FastAPI app under uvicorn. New transactions are produced at ``--rate`` events/s 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import multiprocessing
+import os
 import random
 import signal
+import socket
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from multiprocessing.queues import Queue
 from pathlib import Path
 from tempfile import mkdtemp
 
@@ -34,10 +41,12 @@ from pipelines.events import topic_of
 from pipelines.features import InMemoryFeatureStore
 from pipelines.storage import create_db_engine, migrate
 from pipelines.transport import InProcessBus
-from pipelines.transport._kafka import KafkaEventPublisher
-from tests.integration.c360_services import publish, services_env, start_worker, wait_processed
+from tests.integration.c360_services import processed, publish, services_env, start_worker, wait_processed
 from tests.services import KAFKA, kafka_topics, postgres_database
 from tests.unit.customer360.c360_world import synthetic_stream, txn, write_graph
+
+#: transaction key, GCID, send time (perf_counter: one clock per host); no GCID: a producer's end
+Sample = tuple[str, str, float]
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -45,56 +54,180 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
 
 
+def serve(db: str, run_dir: Path, sock: socket.socket) -> None:
+    settings = ServiceSettings(run_dir=run_dir, database_url=db)
+    bootstrap(settings, features=InMemoryFeatureStore(), publisher=InProcessBus().publisher(), scorers={})
+    config = uvicorn.Config(
+        build_app(),
+        log_level="warning",
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        timeout_keep_alive=300,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def produce(
+    prefix: str,
+    items: list[tuple[str, bytes, str, str, str]],
+    rate: float,
+    start: float,
+    samples: Queue[Sample],
+) -> None:
+    """Send ``items`` (topic, value, key, transaction key, GCID or "") at ``rate``/s from
+    ``start``; every item with a GCID is a sample: its send time goes to ``samples``."""
+    try:
+        from confluent_kafka import Producer
+
+        producer = Producer(
+            {
+                "bootstrap.servers": KAFKA,
+                "acks": "all",
+                "linger.ms": 1,
+                "partitioner": "murmur2_random",  # the Java/kafka-python partitioner of keyed records
+                "queue.buffering.max.messages": 1_000_000,
+            }
+        )
+
+        def send(topic: str, value: bytes, key: str) -> None:
+            producer.produce(topic, value, key.encode())
+            producer.poll(0)
+
+        def flush() -> None:
+            producer.flush(30)
+    except ImportError:  # the pure-Python client: ~2,000/s per process on this machine
+        from kafka import KafkaProducer
+
+        kp = KafkaProducer(bootstrap_servers=KAFKA, acks="all", linger_ms=1)
+
+        def send(topic: str, value: bytes, key: str) -> None:
+            kp.send(topic, value=value, key=key.encode())
+
+        def flush() -> None:
+            kp.flush(30)
+
+    time.sleep(max(0.0, start - time.perf_counter()))
+    i = 0
+    while i < len(items):
+        due = min(len(items), int((time.perf_counter() - start) * rate) + 1)
+        while i < due:
+            topic, value, key, txn_key, gcid = items[i]
+            send(prefix + topic, value, key)
+            if gcid:
+                samples.put((txn_key, gcid, time.perf_counter()))
+            i += 1
+        wait = start + i / rate - time.perf_counter()
+        if wait > 0 and i < len(items):
+            time.sleep(wait)
+    flush()
+    samples.put(("", "", time.perf_counter() - start))  # the end: how long sending took
+
+
+async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> bytes:
+    writer.write(request)
+    status = int((await reader.readline()).split()[1])
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+    body = await reader.readexactly(length)
+    if status != 200:
+        raise RuntimeError(f"HTTP {status}: {body[:200]!r}")
+    return body
+
+
+async def follow_samples(
+    port: int, token: str, samples: Queue[Sample], producers: int, poll_s: float, timeout_s: float
+) -> tuple[list[float], int, float]:
+    """Poll the API for every sample until its transaction is visible; (latencies ms, missed,
+    seconds the producers took to send)."""
+    loop = asyncio.get_running_loop()
+    latencies: list[float] = []
+    missed = 0
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def follow(key: str, gcid: str, sent: float) -> None:
+        nonlocal missed
+        conn = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
+        request = (
+            f"GET /customer/{gcid}/transactions?limit=20 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {token}\r\n\r\n"
+        ).encode()
+        needle = f'"transaction_key":"{key}"'.encode()
+        while time.perf_counter() < sent + timeout_s:
+            try:
+                body = await _get(*conn, request)
+            except (IndexError, ConnectionError, asyncio.IncompleteReadError):  # closed: reconnect
+                conn = await asyncio.open_connection("127.0.0.1", port)
+                body = await _get(*conn, request)
+            if needle in body:
+                latencies.append((time.perf_counter() - sent) * 1000)
+                idle.append(conn)
+                return
+            # poll every poll_s at first, then at 5 % of the age: a backlog must not turn the
+            # poller into a load generator that starves the workers it measures
+            await asyncio.sleep(max(poll_s, (time.perf_counter() - sent) / 20))
+        missed += 1
+        idle.append(conn)
+
+    tasks: list[asyncio.Task[None]] = []
+    sending: list[float] = []
+    while len(sending) < producers:
+        key, gcid, at = await loop.run_in_executor(None, samples.get)
+        if not gcid:
+            sending.append(at)
+            continue
+        tasks.append(asyncio.create_task(follow(key, gcid, at)))
+    await asyncio.gather(*tasks)
+    for _, writer in idle:
+        writer.close()
+    return latencies, missed, max(sending)
+
+
 def run_rate(
-    url: str, token: str, prefix: str, customers: int, rate: int, seconds: float, sample: int
+    port: int,
+    token: str,
+    prefix: str,
+    customers: int,
+    rate: int,
+    seconds: float,
+    samples_per_s: float,
+    producers: int,
+    poll_ms: float,
 ) -> None:
     rng = random.Random(rate)
     now = datetime.now(UTC)
     n = int(rate * seconds)
-    events = [
-        txn(f"F{rate}-{i:07d}", f"C{rng.randrange(customers):07d}", at=now + timedelta(microseconds=i))
-        for i in range(n)
+    every = max(1, int(rate / samples_per_s))
+    items: list[tuple[str, bytes, str, str, str]] = []
+    for i in range(n):
+        source = f"C{rng.randrange(customers):07d}"
+        e = txn(f"F{rate}-{i:07d}", source, at=now + timedelta(microseconds=i))
+        gcid = f"GC{int(source[1:]):016d}" if i % every == 0 else ""
+        items.append((topic_of(e).value, e.model_dump_json().encode(), event_key(e), e.source_key, gcid))
+    ctx = multiprocessing.get_context("fork")
+    queue: Queue[Sample] = ctx.Queue()
+    start = time.perf_counter() + 0.5
+    procs = [
+        ctx.Process(target=produce, args=(prefix, items[k::producers], rate / producers, start, queue))
+        for k in range(producers)
     ]
-    publisher = KafkaEventPublisher(KAFKA, "c360-bench", prefix)
-    latencies: list[float] = []
-    missed = 0
-    lock = threading.Lock()
-    client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
-
-    def follow(key: str, gcid: str, produced: float) -> None:
-        nonlocal missed
-        deadline = produced + 30
-        while time.perf_counter() < deadline:
-            body = client.get(f"/customer/{gcid}/transactions", params={"limit": 5}).json()
-            if any(t["transaction_key"] == key for t in body["items"]):
-                with lock:
-                    latencies.append((time.perf_counter() - produced) * 1000)
-                return
-            time.sleep(0.002)
-        with lock:
-            missed += 1
-
-    pool = ThreadPoolExecutor(max_workers=32)
-    started = time.perf_counter()
-    for i, e in enumerate(events):
-        due = started + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        publisher.publish(topic_of(e).value, e.model_dump_json().encode(), key=event_key(e))
-        if i % sample == 0:
-            publisher.flush()
-            gcid = f"GC{int(e.payload.customer_source_key[1:]):016d}"
-            pool.submit(follow, e.source_key, gcid, time.perf_counter())
-    publisher.flush()
-    sent_s = time.perf_counter() - started
-    pool.shutdown(wait=True)
-    publisher.close()
+    for p in procs:
+        p.start()
+    latencies, missed, sending_s = asyncio.run(
+        follow_samples(port, token, queue, producers, poll_ms / 1000, timeout_s=30)
+    )
+    for p in procs:
+        p.join(30)
     print(
-        f"rate {rate}/s target, {n / sent_s:.0f}/s produced: {len(latencies)} samples,"
-        f" {missed} not visible in 30 s;"
-        f" produce→visible p50 {pct(latencies, 0.5):.1f} ms, p99 {pct(latencies, 0.99):.1f} ms,"
-        f" max {max(latencies, default=float('nan')):.1f} ms"
+        f"rate {rate}/s offered for {seconds:.0f} s: {n / sending_s:.0f}/s produced;"
+        f" {len(latencies)} samples, {missed} not visible in 30 s;"
+        f" produce→visible p50 {pct(latencies, 0.5):.1f} ms, p95 {pct(latencies, 0.95):.1f} ms,"
+        f" p99 {pct(latencies, 0.99):.1f} ms, max {max(latencies, default=float('nan')):.1f} ms;"
+        f" load average {os.getloadavg()[0]:.1f}",
+        flush=True,
     )
 
 
@@ -103,7 +236,12 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=2000)
     ap.add_argument("--rates", type=int, nargs="+", default=[1000, 5000])
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--sample", type=int, default=50)
+    ap.add_argument("--samples", type=float, default=10, help="followed events per second")
+    ap.add_argument("--workers", type=int, default=2, help="Customer 360 worker processes (one group)")
+    ap.add_argument("--api-workers", type=int, default=1)
+    ap.add_argument("--producers", type=int, default=1)
+    ap.add_argument("--poll-ms", type=float, default=5, help="the poller's interval (resolution)")
+    ap.add_argument("--worker-poll-ms", type=int, default=50, help="EB_POLL_TIMEOUT_MS of the workers")
     ap.add_argument("--port", type=int, default=3962)
     args = ap.parse_args()
     run_dir = Path(mkdtemp())
@@ -113,39 +251,62 @@ def main() -> None:
         graph, events = synthetic_stream(args.customers, txns_per_customer=2)
         write_graph(engine, graph)
         publish(prefix, events)
-        worker = start_worker(services_env(db, prefix, run_dir), run_dir / "worker.log")
+        env = services_env(db, prefix, run_dir) | {"EB_POLL_TIMEOUT_MS": str(args.worker_poll_ms)}
+        workers = [start_worker(env, run_dir / f"worker-{k}.log") for k in range(args.workers)]
+        servers: list[multiprocessing.process.BaseProcess] = []
         try:
-            wait_processed(engine, len(events), 600, worker)
+            wait_processed(engine, len(events), 600, workers[0])
             settings = ServiceSettings(run_dir=run_dir, database_url=db)
-            bootstrap(
-                settings, engine=engine, features=InMemoryFeatureStore(), publisher=InProcessBus().publisher()
-            )
-            server = uvicorn.Server(
-                uvicorn.Config(build_app(), host="127.0.0.1", port=args.port, log_level="warning")
-            )
-            threading.Thread(target=server.run, daemon=True).start()
-            while not server.started:
-                time.sleep(0.05)
+            dev_token_issuer(settings).ensure_keys()
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", args.port))
+            ctx = multiprocessing.get_context("fork")
+            servers = [
+                ctx.Process(target=serve, args=(db, run_dir, sock), daemon=True)
+                for _ in range(args.api_workers)
+            ]
+            for server in servers:
+                server.start()
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{args.port}/docs", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
             token = dev_token_issuer(settings).mint("bench", ["transaction:read"], timedelta(hours=1))
+            print(
+                f"{args.customers} customers; {args.workers} Customer 360 worker(s),"
+                f" {args.api_workers} API process(es), {args.producers} producer process(es);"
+                f" load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
             for rate in args.rates:
+                before = processed(engine)
                 run_rate(
-                    f"http://127.0.0.1:{args.port}",
+                    args.port,
                     token,
                     prefix,
                     args.customers,
                     rate,
                     args.seconds,
-                    args.sample,
+                    args.samples,
+                    args.producers,
+                    args.poll_ms,
                 )
-            server.should_exit = True
+                wait_processed(engine, before + int(rate * args.seconds), 300, workers[0])
         finally:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            for server in servers:
+                server.terminate()
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                try:
+                    worker.wait(30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
             engine.dispose()
-    print(f"(python {sys.version.split()[0]}; worker log {run_dir / 'worker.log'})")
+    print(f"(python {sys.version.split()[0]}; worker logs in {run_dir})")
 
 
 if __name__ == "__main__":

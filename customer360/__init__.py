@@ -6,6 +6,7 @@ order-safe; reads (``get_*``, ``find_customers``) follow a merged GCID to its su
 
 from customer360._batch import ProjectionBatch
 from customer360._masking import mask_customer, mask_device, mask_email, mask_id, mask_phone, mask_transaction
+from customer360._profile import Profile, get_profile, get_profile_composed, get_transaction_page
 from customer360._projection import (
     drop_golden,
     newer,
@@ -71,6 +72,7 @@ __all__ = [
     "DEFAULT_POLICY",
     "DEFAULT_RISK_POLICY",
     "PROJECTION_TABLES",
+    "Profile",
     "AccountSummary",
     "AccountView",
     "AlertInput",
@@ -103,8 +105,11 @@ __all__ = [
     "get_channel_activity",
     "get_customer",
     "get_devices",
+    "get_profile",
+    "get_profile_composed",
     "get_recent_transactions",
     "get_risk",
+    "get_transaction_page",
     "get_transactions",
     "golden_record",
     "mask_customer",

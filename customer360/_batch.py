@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, tuple_
+from sqlalchemy import ARRAY, Connection, Table, Text, bindparam, delete, func, insert, select, tuple_
 
 from pipelines.events import (
     AccountChanged,
@@ -63,6 +63,8 @@ class ProjectionBatch:
         self._rows: dict[str, dict[Key, Row | None]] = {}
         self._dirty: dict[str, set[Key]] = {}
         self._tables: dict[str, Table] = {}
+        #: keys whose row exists in the database (loaded, or written by this batch)
+        self._stored: dict[str, set[Key]] = {}
 
     # ------------------------------------------------------------------------------- rows
 
@@ -84,12 +86,26 @@ class ProjectionBatch:
         pk = _pk(table)
         for i in range(0, len(missing), 500):
             chunk = missing[i : i + 500]
-            rows = self._conn.execute(select(table).where(tuple_(*(table.c[n] for n in pk)).in_(chunk))).all()
+            rows = self._conn.execute(select(table).where(self._keys_in(table, chunk))).all()
+            stored = self._stored.setdefault(table.name, set())
             for r in rows:
                 m = dict(r._mapping)
-                cache[tuple(m[n] for n in pk)] = m
+                key = tuple(m[n] for n in pk)
+                cache[key] = m
+                stored.add(key)
             for k in chunk:
                 cache.setdefault(k, None)
+
+    def _keys_in(self, table: Table, keys: list[Key]) -> Any:
+        """``primary key IN keys``; on PostgreSQL as arrays (``unnest``), so the statement text, and
+        with it the driver's parse and the server's plan, does not change with the number of keys."""
+        cols = [table.c[n] for n in _pk(table)]
+        if self._conn.dialect.name != "postgresql":
+            return tuple_(*cols).in_(keys)
+        arrays = [
+            func.unnest(bindparam(None, [k[i] for k in keys], type_=ARRAY(Text))) for i in range(len(cols))
+        ]
+        return tuple_(*cols).in_(select(*arrays))
 
     def _get(self, table: Table, key: Key) -> Row | None:
         if key not in self._rows.get(table.name, {}):
@@ -101,18 +117,22 @@ class ProjectionBatch:
         self._dirty.setdefault(table.name, set()).add(key)
 
     def write(self) -> None:
-        """Write every changed row back: one delete and one multi-row insert per table."""
+        """Write every changed row back: one delete (of the rows that exist: a new transaction
+        costs none) and one multi-row insert per table."""
         for name, keys in self._dirty.items():
             if not keys:
                 continue
             table = self._tables[name]
-            pk = _pk(table)
+            stored = self._stored.setdefault(name, set())
             ordered = sorted(keys)
             for i in range(0, len(ordered), 500):
                 chunk = ordered[i : i + 500]
-                self._conn.execute(delete(table).where(tuple_(*(table.c[n] for n in pk)).in_(chunk)))
+                old = [k for k in chunk if k in stored]
+                if old:
+                    self._conn.execute(delete(table).where(self._keys_in(table, old)))
                 rows = [self._rows[name][k] for k in chunk]
                 self._conn.execute(insert(table), [r for r in rows if r is not None])
+                stored.update(chunk)
         self._dirty = {}
 
     # ------------------------------------------------------------------------------ events

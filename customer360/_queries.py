@@ -6,12 +6,13 @@ import base64
 import binascii
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Row, and_, func, or_, select, tuple_
+from sqlalchemy import Connection, and_, func, or_, select, tuple_
 
 from customer360._risk_store import member_refs
 from customer360._views import (
@@ -56,6 +57,7 @@ __all__ = [
     "get_risk",
     "get_transactions",
     "member_refs",
+    "risk_of",
     "survivor_of",
 ]
 
@@ -81,18 +83,18 @@ def _refs_clause(table: Any, refs: list[tuple[str, str]]) -> Any:
     return tuple_(table.c.source_system, table.c.customer_source_key).in_(refs)
 
 
-def _account(r: Row[Any]) -> AccountView:
+def _account_of(m: Mapping[Any, Any]) -> AccountView:
     return AccountView(
-        source_system=r.source_system,
-        account_key=r.account_key,
-        account_number_masked=r.account_number_masked,
-        account_type=r.account_type,
-        currency=r.currency,
-        status=r.status,
-        balance=r.balance,
-        available_balance=r.available_balance,
-        opened_on=r.opened_on,
-        updated_at=r.source_updated_at,
+        source_system=m["source_system"],
+        account_key=m["account_key"],
+        account_number_masked=m["account_number_masked"],
+        account_type=m["account_type"],
+        currency=m["currency"],
+        status=m["status"],
+        balance=m["balance"],
+        available_balance=m["available_balance"],
+        opened_on=m["opened_on"],
+        updated_at=m["source_updated_at"],
     )
 
 
@@ -105,7 +107,7 @@ def get_accounts(conn: Connection, gcid: str, refs: list[tuple[str, str]] | None
         .where(_refs_clause(account_360, refs))
         .order_by(account_360.c.source_system, account_360.c.account_key)
     ).all()
-    return [_account(r) for r in rows]
+    return [_account_of(r._mapping) for r in rows]
 
 
 def _in_minor_units(amount: Decimal, currency: str) -> Decimal:
@@ -133,24 +135,24 @@ def account_summary(accounts: list[AccountView]) -> AccountSummary:
     )
 
 
-def _transaction(r: Row[Any]) -> TransactionView:
+def _transaction_of(m: Mapping[Any, Any]) -> TransactionView:
     return TransactionView(
-        source_system=r.source_system,
-        transaction_key=r.transaction_key,
-        account_key=r.account_key,
-        amount=from_minor_units(r.amount_minor, r.currency),
-        amount_minor=r.amount_minor,
-        currency=r.currency,
-        direction=r.direction,
-        txn_type=r.txn_type,
-        channel=r.channel,
-        status=r.status,
-        counterparty=r.counterparty,
-        counterparty_type=r.counterparty_type,
-        device_id=r.device_id,
-        location=r.location,
-        card_last4=r.card_last4,
-        occurred_at=r.occurred_at,
+        source_system=m["source_system"],
+        transaction_key=m["transaction_key"],
+        account_key=m["account_key"],
+        amount=from_minor_units(m["amount_minor"], m["currency"]),
+        amount_minor=m["amount_minor"],
+        currency=m["currency"],
+        direction=m["direction"],
+        txn_type=m["txn_type"],
+        channel=m["channel"],
+        status=m["status"],
+        counterparty=m["counterparty"],
+        counterparty_type=m["counterparty_type"],
+        device_id=m["device_id"],
+        location=m["location"],
+        card_last4=m["card_last4"],
+        occurred_at=m["occurred_at"],
     )
 
 
@@ -193,18 +195,9 @@ def _minor(amount: Decimal, currency: str | None) -> int:
     return int((amount * (Decimal(10) ** digits)).to_integral_value())
 
 
-def get_transactions(
-    conn: Connection,
-    gcid: str,
-    q: TransactionQuery = TransactionQuery(),
-    refs: list[tuple[str, str]] | None = None,
-) -> TransactionPage:
-    """Newest first, keyset-paginated on ``(occurred_at, source_system, transaction_key)``."""
-    refs = member_refs(conn, gcid) if refs is None else refs
-    if not refs:
-        return TransactionPage(items=[], next_cursor=None)
+def _transaction_filters(q: TransactionQuery) -> list[Any]:
     t = transaction_360.c
-    where: list[Any] = [_refs_clause(transaction_360, refs)]
+    where: list[Any] = []
     if q.since is not None:
         where.append(t.occurred_at >= q.since)
     if q.until is not None:
@@ -232,13 +225,28 @@ def get_transactions(
                 ),
             )
         )
+    return where
+
+
+def get_transactions(
+    conn: Connection,
+    gcid: str,
+    q: TransactionQuery = TransactionQuery(),
+    refs: list[tuple[str, str]] | None = None,
+) -> TransactionPage:
+    """Newest first, keyset-paginated on ``(occurred_at, source_system, transaction_key)``."""
+    refs = member_refs(conn, gcid) if refs is None else refs
+    if not refs:
+        return TransactionPage(items=[], next_cursor=None)
+    t = transaction_360.c
+    where: list[Any] = [_refs_clause(transaction_360, refs), *_transaction_filters(q)]
     rows = conn.execute(
         select(transaction_360)
         .where(*where)
         .order_by(t.occurred_at.desc(), t.source_system.desc(), t.transaction_key.desc())
         .limit(q.limit + 1)
     ).all()
-    items = [_transaction(r) for r in rows[: q.limit]]
+    items = [_transaction_of(r._mapping) for r in rows[: q.limit]]
     more = len(rows) > q.limit
     return TransactionPage(items=items, next_cursor=_encode_cursor(items[-1]) if more and items else None)
 
@@ -249,6 +257,39 @@ def get_recent_transactions(
     return get_transactions(conn, gcid, TransactionQuery(limit=limit), refs).items
 
 
+def _customer_of(
+    m: Mapping[Any, Any], survivor: str, merged_from: str | None, accounts: list[AccountView]
+) -> CustomerView:
+    return CustomerView(
+        gcid=survivor,
+        merged_from=merged_from,
+        customer_type=m["customer_type"],
+        full_name=m["full_name"],
+        first_name=m["first_name"],
+        middle_name=m["middle_name"],
+        last_name=m["last_name"],
+        gender=m["gender"],
+        date_of_birth=m["date_of_birth"],
+        national_id=m["national_id"],
+        national_ids=list(m["national_ids"] or ([m["national_id"]] if m["national_id"] else [])),
+        kra_pin=m["kra_pin"],
+        phones=list(m["phones"]),
+        emails=list(m["emails"]),
+        address=m["address"],
+        addresses=list(m["addresses"] or ([m["address"]] if m["address"] else [])),
+        kyc_tier=m["kyc_tier"],
+        kyc_status=m["kyc_status"],
+        segment=m["segment"],
+        pep=m["pep"],
+        sanctioned=m["sanctioned"],
+        attribute_sources=m["attribute_sources"],
+        source_records=list(m["source_records"]),
+        accounts=accounts,
+        policy_version=m["policy_version"],
+        updated_at=m["updated_at"],
+    )
+
+
 def get_customer(conn: Connection, gcid: str, refs: list[tuple[str, str]] | None = None) -> CustomerView:
     """The golden record with its accounts; a merged GCID answers with its survivor.
 
@@ -257,46 +298,19 @@ def get_customer(conn: Connection, gcid: str, refs: list[tuple[str, str]] | None
     row = conn.execute(select(customer_360).where(customer_360.c.gcid == survivor)).first()
     if row is None:
         raise UnknownGcid(f"GCID {gcid} has no customer record yet")
-    return CustomerView(
-        gcid=survivor,
-        merged_from=gcid if survivor != gcid else None,
-        customer_type=row.customer_type,
-        full_name=row.full_name,
-        first_name=row.first_name,
-        middle_name=row.middle_name,
-        last_name=row.last_name,
-        gender=row.gender,
-        date_of_birth=row.date_of_birth,
-        national_id=row.national_id,
-        national_ids=list(row.national_ids or ([row.national_id] if row.national_id else [])),
-        kra_pin=row.kra_pin,
-        phones=list(row.phones),
-        emails=list(row.emails),
-        address=row.address,
-        addresses=list(row.addresses or ([row.address] if row.address else [])),
-        kyc_tier=row.kyc_tier,
-        kyc_status=row.kyc_status,
-        segment=row.segment,
-        pep=row.pep,
-        sanctioned=row.sanctioned,
-        attribute_sources=row.attribute_sources,
-        source_records=list(row.source_records),
-        accounts=get_accounts(conn, survivor, refs),
-        policy_version=row.policy_version,
-        updated_at=row.updated_at,
-    )
-
-
-def get_risk(conn: Connection, gcid: str, survivor: str | None = None) -> RiskView:
-    """``survivor``: the survivor of ``gcid`` when the caller already resolved it."""
-    survivor = survivor or survivor_of(conn, gcid)
-    flags = conn.execute(
-        select(customer_360.c.pep, customer_360.c.sanctioned).where(customer_360.c.gcid == survivor)
-    ).first()
-    row = conn.execute(select(risk_profile).where(risk_profile.c.gcid == survivor)).first()
     merged_from = gcid if survivor != gcid else None
-    pep, sanctioned = (flags.pep, flags.sanctioned) if flags is not None else (None, None)
-    if row is None:
+    return _customer_of(row._mapping, survivor, merged_from, get_accounts(conn, survivor, refs))
+
+
+def risk_of(
+    survivor: str,
+    merged_from: str | None,
+    m: Mapping[Any, Any] | None,
+    pep: bool | None,
+    sanctioned: bool | None,
+) -> RiskView:
+    """The risk view of a ``risk_profile`` row (``None``: no evidence yet)."""
+    if m is None:
         return RiskView(
             gcid=survivor,
             merged_from=merged_from,
@@ -312,15 +326,27 @@ def get_risk(conn: Connection, gcid: str, survivor: str | None = None) -> RiskVi
     return RiskView(
         gcid=survivor,
         merged_from=merged_from,
-        score=row.score,
-        level=row.level,
-        components={k: RiskComponent.model_validate(v) for k, v in row.components.items()},
-        open_alerts=row.open_alerts,
+        score=m["score"],
+        level=m["level"],
+        components={k: RiskComponent.model_validate(v) for k, v in m["components"].items()},
+        open_alerts=m["open_alerts"],
         pep=pep,
         sanctioned=sanctioned,
-        policy_version=row.policy_version,
-        as_of=row.as_of,
+        policy_version=m["policy_version"],
+        as_of=m["as_of"],
     )
+
+
+def get_risk(conn: Connection, gcid: str, survivor: str | None = None) -> RiskView:
+    """``survivor``: the survivor of ``gcid`` when the caller already resolved it."""
+    survivor = survivor or survivor_of(conn, gcid)
+    flags = conn.execute(
+        select(customer_360.c.pep, customer_360.c.sanctioned).where(customer_360.c.gcid == survivor)
+    ).first()
+    row = conn.execute(select(risk_profile).where(risk_profile.c.gcid == survivor)).first()
+    pep, sanctioned = (flags.pep, flags.sanctioned) if flags is not None else (None, None)
+    merged_from = gcid if survivor != gcid else None
+    return risk_of(survivor, merged_from, row._mapping if row is not None else None, pep, sanctioned)
 
 
 def get_devices(conn: Connection, gcid: str) -> list[DeviceView]:

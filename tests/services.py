@@ -57,7 +57,10 @@ def postgres_database() -> Iterator[str]:
     try:
         yield f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}"
     finally:
-        drop_database(admin, name)
+        try:
+            drop_database(admin, name)
+        finally:
+            admin.dispose()
 
 
 def drop_database(admin: Engine, name: str, attempts: int = 20) -> None:

@@ -10,11 +10,12 @@ from typing import Annotated, Any, Literal, TypeVar
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Connection
+from starlette.responses import Response
 
 from bento_service.auth import Principal, Scope, require_scope
 from bento_service.deps import current, verifier
 from bento_service.errors import NotFound
-from bento_service.routes._c360 import InvalidFilter, masked_transactions
+from bento_service.routes._c360 import InvalidFilter, json_response, masked_transactions
 from bento_service.routes.customers import Gcid
 from customer360 import (
     AccountSummary,
@@ -28,7 +29,7 @@ from customer360 import (
     get_accounts,
     get_devices,
     get_risk,
-    get_transactions,
+    get_transaction_page,
     mask_device,
     survivor_of,
 )
@@ -116,7 +117,7 @@ def read_transactions(
         str | None, Query(max_length=512, description="`next_cursor` of the previous page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> TransactionPage:
+) -> Response:
     """Transactions of the GCID newest first, cursor-paginated, with filters (amounts in major units
     of ``currency``; two decimals when no currency is given). Scope ``transaction:read``;
     phone-number counterparties are masked without ``pii:read``."""
@@ -144,10 +145,14 @@ def read_transactions(
         cursor=cursor,
         limit=limit,
     )
-    _, page = _read(gcid, lambda conn, g: get_transactions(conn, g, query))
+    try:
+        with current().engine.connect() as conn:
+            _, page = get_transaction_page(conn, gcid, query)  # one round trip
+    except UnknownGcid as exc:
+        raise NotFound(exc.detail) from None
     if principal.has_scope(Scope.PII_READ):
-        return page
-    return page.model_copy(update={"items": masked_transactions(page.items)})
+        return json_response(page)
+    return json_response(page.model_copy(update={"items": masked_transactions(page.items)}))
 
 
 @router.get("/customer/{gcid}/risk", response_model=RiskView, responses=_ERRORS)

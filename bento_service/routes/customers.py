@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
 
 from bento_service.auth import Principal, Scope, require_scope
 from bento_service.deps import current, verifier
 from bento_service.errors import Forbidden, NotFound
-from bento_service.routes._c360 import InvalidFilter, masked_transactions
+from bento_service.routes._c360 import InvalidFilter, json_response, masked_transactions
 from bento_service.schemas import FeatureValues
 from customer360 import (
     AccountSummary,
@@ -23,13 +24,8 @@ from customer360 import (
     TransactionView,
     account_summary,
     find_customers,
-    get_channel_activity,
-    get_customer,
-    get_recent_transactions,
-    get_risk,
+    get_profile,
     mask_customer,
-    member_refs,
-    survivor_of,
 )
 from identity.errors import UnknownGcid
 from pipelines.features import FeatureStoreError
@@ -80,7 +76,7 @@ class CustomerSearch(BaseModel):
     summary="Customer 360 of one GCID",
     responses=_NOT_FOUND,
 )
-def read_customer(gcid: Gcid, principal: CustomerReader) -> CustomerResponse:
+def read_customer(gcid: Gcid, principal: CustomerReader) -> Response:
     """Golden record (each attribute with its source and as-of time), account summary, latest risk,
     channel activity, recent transactions, online features and freshness timestamps.
 
@@ -91,14 +87,10 @@ def read_customer(gcid: Gcid, principal: CustomerReader) -> CustomerResponse:
     deps = current()
     try:
         with deps.engine.connect() as conn:
-            survivor = survivor_of(conn, gcid)
-            refs = member_refs(conn, survivor)
-            customer = get_customer(conn, gcid, refs)
-            transactions = get_recent_transactions(conn, survivor, limit=20, refs=refs)
-            risk = get_risk(conn, gcid, survivor)
-            channels = get_channel_activity(conn, survivor, refs)
+            profile = get_profile(conn, gcid, transactions=20)  # one round trip on PostgreSQL
     except UnknownGcid as exc:
         raise NotFound(exc.detail) from None
+    customer, risk, transactions = profile.customer, profile.risk, profile.recent_transactions
     try:
         online = deps.features.online_features(customer.gcid)
         features = FeatureValues(
@@ -117,15 +109,16 @@ def read_customer(gcid: Gcid, principal: CustomerReader) -> CustomerResponse:
         risk_as_of=risk.as_of,
         served_at=datetime.now(UTC),
     )
-    return CustomerResponse(
+    response = CustomerResponse(
         customer=customer if pii else mask_customer(customer),
         account_summary=summary,
         risk=risk.model_copy(update={"merged_from": None}),
-        channels=channels,
+        channels=profile.channels,
         features=features,
         recent_transactions=transactions if pii else masked_transactions(transactions),
         freshness=freshness,
     )
+    return json_response(response)
 
 
 @router.get(

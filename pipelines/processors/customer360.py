@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Connection, Engine, insert, select, tuple_
+from sqlalchemy import Connection, Engine, insert, select, text, tuple_
 
 from customer360 import ProjectionBatch, refresh_gcids
 from pipelines.errors import EnterpriseBrainError
@@ -36,6 +36,13 @@ from pipelines.storage.schema import identity_record, processed_event
 __all__ = ["BatchAborted", "Customer360Handler"]
 
 log = logging.getLogger(__name__)
+
+
+_MARK_PG = text(
+    "INSERT INTO processed_event (consumer, event_id, processed_at)"
+    " SELECT :consumer, e, :now FROM unnest(CAST(:ids AS text[])) AS e"
+    " ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 class BatchAborted(EnterpriseBrainError):
@@ -86,29 +93,9 @@ class Customer360Handler:
             raise
 
     def _apply_batch(self, conn: Connection, events: list[BrainEvent]) -> None:
-        ids = sorted({e.event_id for e in events})
-        done: set[str] = set()
-        for i in range(0, len(ids), 500):
-            done.update(
-                conn.execute(
-                    select(processed_event.c.event_id).where(
-                        processed_event.c.consumer == self.name,
-                        processed_event.c.event_id.in_(ids[i : i + 500]),
-                    )
-                ).scalars()
-            )
-        fresh: list[BrainEvent] = []
-        for e in events:
-            if e.event_id not in done:
-                done.add(e.event_id)
-                fresh.append(e)
+        fresh = self._mark_processed(conn, events)
         if not fresh:
             return
-        now = utcnow()
-        conn.execute(
-            insert(processed_event),
-            [{"consumer": self.name, "event_id": e.event_id, "processed_at": now} for e in fresh],
-        )
         batch = ProjectionBatch(conn)
         batch.prefetch(fresh)
         golden: set[str] = set()
@@ -134,7 +121,45 @@ class Customer360Handler:
                     golden.add(gcid)
                 if (system, key) in risk_refs:
                     risk.add(gcid)
+        _lock_gcids(conn, golden | risk)
         refresh_gcids(conn, golden, risk | golden)
+
+    def _mark_processed(self, conn: Connection, events: list[BrainEvent]) -> list[BrainEvent]:
+        """Insert the batch's ``processed_event`` marks; the events not marked before, in order.
+
+        One ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` round trip. Should another worker hold
+        an uncommitted mark of the same event (a partition moving between group members), the
+        insert waits for that transaction and then skips the event: applied exactly once."""
+        first: dict[str, BrainEvent] = {}
+        for e in events:
+            first.setdefault(e.event_id, e)
+        ids = sorted(first)
+        now = utcnow()
+        inserted: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            if conn.dialect.name == "postgresql":  # one statement text whatever the batch size
+                inserted.update(
+                    conn.execute(_MARK_PG, {"consumer": self.name, "ids": chunk, "now": now}).scalars()
+                )
+                continue
+            done = set(
+                conn.execute(
+                    select(processed_event.c.event_id).where(
+                        processed_event.c.consumer == self.name, processed_event.c.event_id.in_(chunk)
+                    )
+                ).scalars()
+            )
+            todo = [x for x in chunk if x not in done]
+            new = [{"consumer": self.name, "event_id": x, "processed_at": now} for x in todo]
+            if new:
+                conn.execute(insert(processed_event), new)
+            inserted.update(str(r["event_id"]) for r in new)
+        fresh: list[BrainEvent] = []
+        for e in events:  # arrival order; a duplicate inside the batch counts once
+            if e.event_id in inserted and first[e.event_id] is e:
+                fresh.append(e)
+        return fresh
 
     @staticmethod
     def _apply(
@@ -161,3 +186,21 @@ class Customer360Handler:
                 risk_refs.add((event.source_system, event.payload.customer_source_key))
             elif isinstance(event, FraudAlertRaised | RiskScoreUpdated):
                 risk_refs.add((event.source_system, event.payload.customer_source_key))
+
+
+def _lock_gcids(conn: Connection, gcids: set[str]) -> None:
+    """Serialise the recomputation of a GCID's rows between concurrent workers (PostgreSQL).
+
+    Several workers of one consumer group own different partitions, but one GCID's records (and
+    its identity events) can sit in different partitions. Each recomputation takes, in a fixed
+    order, a transaction-scoped advisory lock per GCID before reading the GCID's inputs: the later
+    transaction waits for the earlier one to commit, then reads its writes."""
+    if not gcids or conn.dialect.name != "postgresql":
+        return
+    conn.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(h)) FROM"
+            " (SELECT DISTINCT hashtext(g) AS h FROM unnest(CAST(:gcids AS text[])) AS g ORDER BY h) AS l"
+        ),
+        {"gcids": sorted(gcids)},
+    )

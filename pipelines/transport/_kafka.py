@@ -80,7 +80,12 @@ class KafkaEventConsumer:
                 auto_offset_reset="earliest",
                 max_poll_records=500,
                 fetch_max_wait_ms=50,
+                # a group joined before the topics' metadata arrived gets no partitions until the
+                # next refresh (default 5 min): refresh within seconds instead
+                metadata_max_age_ms=10_000,
             )
+            for topic in topics:  # load the metadata now, before the first poll joins the group
+                self._consumer.partitions_for_topic(topic_prefix + topic)
         except KafkaError as exc:
             raise TransportError(f"cannot connect to Kafka at {bootstrap}: {exc}") from exc
         self._pending: dict[TopicPartition, int] = {}
