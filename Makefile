@@ -64,6 +64,10 @@ clean: ## Remove the run directory (data of the local services and embedded stor
 bench-decisions: infra-up ## Decision endpoint vs BentoML no-op vs feast serve, open-model rates
 	$(BIN)/python -m bench.decisions
 
+.PHONY: bench-decisions-profile
+bench-decisions-profile: infra-up ## Where one decision's CPU goes (in process, real PG/Redis, cProfile)
+	$(BIN)/python -m bench.decisions_profile
+
 .PHONY: identity-settings
 identity-settings: venv ## Re-train the shipped identity weights (identity/settings/wekeza_default.json) on the simulator
 	$(BIN)/brain identity train-default --output identity/settings/wekeza_default.json

@@ -4,9 +4,16 @@ Services mode on this machine (Kafka, Redis, PostgreSQL from ``infra/up.sh``): a
 loaded through the real pipeline, then three servers are driven at constant arrival rates (open
 model, ``bench/loadgen.py``): the decision endpoint (GCID + profile + online features + rules +
 hash-chained log), the same BentoML deployment's no-op endpoint, and ``feast serve`` answering the
-same feature service. The maximum sustainable rate of each is the highest rate of the ladder
-served at ≥ 97 % with < 1 % errors and p99 < 500 ms; then the decision endpoint runs at 70 % of its
-maximum. Run: ``make bench-decisions`` (``--help`` for sizes).
+same feature service. The maximum sustainable rate of each is the highest rate of the ladder that
+meets ONE criterion, the same for all three: achieved ≥ 97 % of offered, errors ≤ 0.1 %, and p99 ≤
+100 ms (the SLO: half the product's 200 ms, four times the decision's 25 ms target). The ladder
+stops at the first rate that fails it (after one retry of that rate, to ride out a hiccup of the
+shared machine). Then the decision endpoint runs at 70 % of its maximum.
+
+Fair references: the BentoML API and ``feast serve`` run the same number of worker processes
+(``--workers``, default 2 on this 2-core machine), and ``feast serve`` gets
+``--max-requests 0``: its default (1000) recycles the worker every 1000 requests, which is what
+made it "saturate" at 50/s in the first run. Run: ``make bench-decisions`` (``--help`` for sizes).
 """
 
 from __future__ import annotations
@@ -36,7 +43,19 @@ from tests.services import kafka_topics
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = "postgresql+psycopg://brain:brain@127.0.0.1:5432/postgres"
-LADDER = [50, 100, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000]
+LADDER = [50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000, 1200, 1400, 1600, 2000]
+SLO_P99_MS = 100.0
+MAX_ERROR_SHARE = 0.001
+MIN_ACHIEVED_SHARE = 0.97
+
+
+def sustained(r: RunResult) -> bool:
+    """The one criterion of a sustainable rate (the same for every endpoint measured)."""
+    return (
+        r.achieved >= MIN_ACHIEVED_SHARE * r.rate
+        and r.errors <= MAX_ERROR_SHARE * max(r.sent, 1)
+        and r.p(99) <= SLO_P99_MS
+    )
 
 
 def _fresh_database(name: str) -> str:
@@ -74,18 +93,68 @@ def _wait(url: str, timeout_s: float = 180) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def _ladder(name: str, port: int, make, duration: float, ladder: list[int]) -> tuple[float, list[RunResult]]:
+def _proc_cpu() -> dict[int, tuple[int, float, bytes]]:
+    """pid -> (parent pid, CPU seconds so far, command line) of every process."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        out[int(pid)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick, cmdline)
+    return out
+
+
+def cpu_meter(root: int, database: str):
+    """A function returning (CPU s of ``root`` and its descendants, CPU s of the PostgreSQL
+    backends connected to ``database``): the server's and the database's cost per request."""
+
+    def measure() -> tuple[float, float]:
+        procs = _proc_cpu()
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _, _) in procs.items():
+            children.setdefault(ppid, []).append(pid)
+        tree, todo = 0.0, [root]
+        while todo:
+            pid = todo.pop()
+            if pid in procs:
+                tree += procs[pid][1]
+            todo += children.get(pid, [])
+        marker = f" {database} ".encode()
+        pg = sum(c for _, c, cmd in procs.values() if cmd.startswith(b"postgres: ") and marker in cmd)
+        return tree, pg
+
+    return measure
+
+
+def _ladder(
+    name: str, port: int, make, duration: float, ladder: list[int], cpu
+) -> tuple[float, list[RunResult]]:
     results = []
     best = 0.0
     for rate in ladder:
-        r = run_constant_rate("127.0.0.1", port, make, rate, duration)
-        results.append(r)
-        ok = r.achieved >= 0.97 * rate and r.errors < 0.01 * max(r.sent, 1) and r.p(99) < 500
-        print(
-            f"  {name:9s} {rate:6d}/s  achieved {r.achieved:8.1f}/s  p50 {r.p(50):7.2f}  p99 {r.p(99):8.2f}  "
-            f"p99.9 {r.p(99.9):8.2f} ms  errors {r.errors}{'' if ok else '  <- not sustained'}",
-            flush=True,
-        )
+        for attempt in (1, 2):
+            before = cpu()
+            r = run_constant_rate("127.0.0.1", port, make, rate, duration)
+            after = cpu()
+            results.append(r)
+            ok = sustained(r)
+            served = max(r.ok, 1)
+            print(
+                f"  {name:9s} {rate:6d}/s  achieved {r.achieved:8.1f}/s  "
+                f"p50 {r.p(50):7.2f}  p99 {r.p(99):8.2f}  p99.9 {r.p(99.9):8.2f} ms  errors {r.errors}  "
+                f"CPU/req server {(after[0] - before[0]) / served * 1000:5.2f} ms "
+                f"PG {(after[1] - before[1]) / served * 1000:5.2f} ms"
+                f"{'' if ok else '  <- not sustained' + (', retrying' if attempt == 1 else '')}",
+                flush=True,
+            )
+            if ok:
+                break
+            time.sleep(2)  # let the backlog drain before the retry
         if not ok:
             break
         best = float(rate)
@@ -99,6 +168,12 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--duration", type=float, default=8.0, help="seconds per rate step")
     parser.add_argument("--final-duration", type=float, default=20.0)
+    parser.add_argument(
+        "--workers", type=int, default=2, help="worker processes of the API and of feast serve"
+    )
+    parser.add_argument(
+        "--only", nargs="*", default=["decision", "noop", "feast"], help="endpoints to measure (default all)"
+    )
     args = parser.parse_args()
 
     run_dir = ROOT / ".run" / "bench"
@@ -128,6 +203,7 @@ def main() -> None:
                 "EB_TOPIC_PREFIX": prefix,
                 "EB_METRICS_PORT": "0",
                 "EB_FEAST_REDIS_CONNECTION": "127.0.0.1:6379,db=0",
+                "EB_API_WORKERS": str(args.workers),
             }
         )
         api_port, feast_port = _free_port(), _free_port()
@@ -148,6 +224,10 @@ def main() -> None:
                 "-p",
                 str(feast_port),
                 "--no-access-log",
+                "--workers",
+                str(args.workers),
+                "--max-requests",
+                "0",
             ],
             env,
             ROOT / "feature_repo",
@@ -202,25 +282,36 @@ def main() -> None:
                 )
 
             for make, port in ((decision, api_port), (noop, api_port), (feast_req, feast_port)):
-                run_constant_rate("127.0.0.1", port, make, 50, 3)  # warm-up
-            print("max sustainable rate (open model):", flush=True)
-            best = {}
-            for name, make, port in (
-                ("decision", decision, api_port),
-                ("noop", noop, api_port),
-                ("feast", feast_req, feast_port),
+                run_constant_rate("127.0.0.1", port, make, 100, 3)  # warm-up (every worker)
+            print(
+                f"max sustainable rate (open model; {args.workers} workers each; criterion: achieved ≥ "
+                f"{MIN_ACHIEVED_SHARE:.0%}, errors ≤ {MAX_ERROR_SHARE:.1%}, p99 ≤ {SLO_P99_MS:.0f} ms):",
+                flush=True,
+            )
+            best = {"decision": float("nan"), "noop": float("nan"), "feast": float("nan")}
+            db_name = db_url.rsplit("/", 1)[1]
+            for name, make, port, proc in (
+                ("decision", decision, api_port, api),
+                ("noop", noop, api_port, api),
+                ("feast", feast_req, feast_port, feast),
             ):
-                best[name], _ = _ladder(name, port, make, args.duration, LADDER)
-            at70 = max(1.0, 0.7 * best["decision"])
+                if name in args.only:
+                    meter = cpu_meter(proc.pid, db_name)
+                    best[name], _ = _ladder(name, port, make, args.duration, LADDER, meter)
+            at70 = max(1.0, 0.7 * best["decision"]) if best["decision"] == best["decision"] else 50.0
             final = run_constant_rate("127.0.0.1", api_port, decision, at70, args.final_duration)
             print(
                 f"\ndecision at 70 % of its maximum ({at70:.0f}/s for {args.final_duration:.0f} s): "
                 f"achieved {final.achieved:.1f}/s p50 {final.p(50):.2f} ms p99 {final.p(99):.2f} ms "
                 f"p99.9 {final.p(99.9):.2f} ms errors {final.errors}"
             )
+
+            def ratio(a: float, b: float) -> str:
+                return f"{a / b:.2f}" if a == a and b == b and b > 0 else "n/a"
+
             print(
-                f"ratios: decision/noop = {best['decision'] / best['noop']:.2f} (target ≥ 0.8), "
-                f"decision/feast = {best['decision'] / best['feast']:.2f} (target ≥ 1.0)"
+                f"ratios: decision/noop = {ratio(best['decision'], best['noop'])} (target ≥ 0.8), "
+                f"decision/feast = {ratio(best['decision'], best['feast'])} (target ≥ 1.0)"
             )
             print(
                 json.dumps(

@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from bento_service.problems import install_problem_handlers
-from bento_service.routes import customer_activity, customers, decisions, identity
+from bento_service.routes import customer_activity, customers, decisions, identity, intake
 
 __all__ = ["build_app"]
 
@@ -19,4 +19,5 @@ def build_app() -> FastAPI:
     app.include_router(customer_activity.router)
     app.include_router(decisions.router)
     app.include_router(identity.router)
+    app.include_router(intake.router)
     return app

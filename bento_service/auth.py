@@ -74,6 +74,7 @@ class Scope(StrEnum):
     PII_READ = "pii:read"
     TRANSACTION_READ = "transaction:read"  # Customer 360 transactions (issue 5)
     RISK_READ = "risk:read"  # Customer 360 risk profile (issue 5)
+    INTAKE_WRITE = "intake:write"  # channel-event intake (issue 3)
     ADMIN = "admin"
 
 

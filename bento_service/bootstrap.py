@@ -16,6 +16,7 @@ from bento_service.auth import DevTokenIssuer, TokenVerifier
 from bento_service.decision_log import DecisionLog
 from bento_service.decisions import DecisionEngine, DecisionSpool, ModelFeatureReader, Scorer
 from bento_service.deps import ServiceDeps, install
+from bento_service.intake import ChannelIntake
 from bento_service.outbox import decision_relay, identity_operator_relay
 from bento_service.settings import ServiceSettings, get_service_settings
 from models.decisioning import DecisionType, RuleSet, bundled_rule_set, load_rule_set
@@ -45,10 +46,13 @@ def token_verifier(settings: ServiceSettings) -> TokenVerifier:
     )
 
 
-def _feature_reader(settings: ServiceSettings) -> FeatureReader:
-    from pipelines.features.feast_store import FeastFeatureStore  # Feast import is slow: only when used
+def _feature_reader(settings: ServiceSettings) -> tuple[FeatureReader, FeatureReader]:
+    """Feast's store, and the decision path's direct reader of its online store (same answers)."""
+    from bento_service.decisions._features import DirectOnlineFeatures  # Feast import is slow
+    from pipelines.features.feast_store import FeastFeatureStore
 
-    return FeastFeatureStore(settings)
+    store = FeastFeatureStore(settings)
+    return store, DirectOnlineFeatures(store)
 
 
 def _publisher(settings: ServiceSettings) -> EventPublisher:
@@ -104,11 +108,13 @@ def bootstrap(
 ) -> ServiceDeps:
     settings = settings or get_service_settings()
     engine = engine or create_db_engine(settings.db_url)
-    features = features or _feature_reader(settings)
+    decision_features = features
+    if features is None:
+        features, decision_features = _feature_reader(settings)
     active = {t: bundled_rule_set(t) for t in DecisionType} | _rule_sets(settings.rule_sets)
     decisions = DecisionEngine(
         engine=engine,
-        features=features,
+        features=decision_features or features,
         decision_log=DecisionLog(engine),
         spool=DecisionSpool(settings.decision_spool),
         rule_sets=active,
@@ -128,6 +134,7 @@ def bootstrap(
         features=features,
         decisions=decisions,
         relays=(decision_relay(engine, out), identity_operator_relay(engine, out)),
+        intake=ChannelIntake(out),
     )
     log.info("API bootstrapped: profile=%s db=%s", settings.profile.value, engine.url.render_as_string())
     return install(deps)

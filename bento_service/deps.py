@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from bento_service.auth import TokenVerifier
 from bento_service.decisions import DecisionEngine
+from bento_service.intake import ChannelIntake
 from bento_service.outbox import OutboxRelay
 from bento_service.settings import ServiceSettings
 from pipelines.errors import ConfigurationError
@@ -24,6 +25,7 @@ class ServiceDeps:
     features: FeatureReader
     decisions: DecisionEngine
     relays: tuple[OutboxRelay, ...]
+    intake: ChannelIntake | None = None  # POST /v1/intake/channel-events (issue 3)
 
 
 _current: ServiceDeps | None = None

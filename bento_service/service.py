@@ -12,13 +12,14 @@ import bentoml
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap
 from bento_service.decisions import drain_periodically
+from bento_service.settings import get_service_settings
 
 __all__ = ["BrainService", "app"]
 
 app = build_app()
 
 
-@bentoml.service(name="wekeza_brain", traffic={"timeout": 10}, workers=1)
+@bentoml.service(name="wekeza_brain", traffic={"timeout": 10}, workers=get_service_settings().api_workers)
 @bentoml.asgi_app(app, path="/")
 class BrainService:
     def __init__(self) -> None:

@@ -24,6 +24,9 @@ class ServiceSettings(PipelineSettings):
         default=None, description="Services mode: the identity provider's JWKS. Embedded: a local dev key."
     )
     decision_budget_ms: float = Field(default=50.0, gt=0, description="Latency budget of one decision")
+    api_workers: int = Field(
+        default=1, ge=1, le=64, description="BentoML worker processes of the API (each one Python process)"
+    )
     models_enabled: bool = Field(default=True, description="Score with the MLflow champions when promoted")
     fraud_model: str = "fraud"
     credit_model: str = "credit"

@@ -4,6 +4,11 @@ resolve GCID → profile → online features → model score → active rules (+
 challenger model, logged but never answering) → durable, hash-chained log record → answer. The
 log is the outbox of ``decision.events`` (see :mod:`bento_service.outbox`).
 
+Per request: one thread-pool task does every read (GCID + profile + known devices in one SQL
+statement, then the online features, then the model), and the log record goes to the process's
+single writer thread, which commits concurrent decisions as one batch (group commit); the answer
+waits for its batch's commit.
+
 Every dependency call runs against the request's latency budget; a dependency
 that fails or is late is replaced by the declared fallback (cached profile, null features, no
 score), the decision says ``degraded`` with its causes, and the log record is never lost: if the
@@ -12,13 +17,14 @@ log cannot take it in time it is spooled to disk and drained into the log later.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,8 +32,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
-from bento_service.decision_log import DecisionLog
-from bento_service.decisions._lookups import LruCache, Profile, read_gcid, read_profile
+from bento_service.decision_log import DecisionLog, GroupCommitter, LogEntry, StoredDecision
+from bento_service.decisions._lookups import LruCache, Profile, read_customer
 from bento_service.decisions._ports import ModelFeatureReader, Score, Scorer
 from bento_service.decisions._spool import DecisionSpool
 from bento_service.errors import NotFound, ServiceError
@@ -71,6 +77,23 @@ class _Gathered:
     score: Score | None = None
     challenger: Score | None = None
     causes: list[str] = field(default_factory=list)
+    db_done: bool = False
+    features_done: bool = False
+    late: bool = False  # set at the deadline: the reading task's later results are discarded
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def snapshot(self) -> _Gathered:
+        return _Gathered(
+            self.gcid,
+            self.profile,
+            self.features,
+            self.score,
+            self.challenger,
+            list(self.causes),
+            True,
+            True,
+            True,
+        )
 
 
 def decision_type_of(request: DecisionRequest) -> DecisionType:
@@ -113,10 +136,12 @@ class DecisionEngine:
         self._profiles: LruCache[str, Profile] = LruCache(100_000)
         self._answers: LruCache[str, tuple[str, DecisionResponse]] = LruCache(10_000)
         self._drain_lock = threading.Lock()
+        self._committer = GroupCommitter(decision_log)
 
     # -- public -----------------------------------------------------------------------------------
 
     def decide(self, request: DecisionRequest, idempotency_key: str | None) -> DecisionResponse:
+        """Decide (blocking the calling thread; backtests, tests and sync callers)."""
         started = time.perf_counter()
         deadline = started + self._budget_s
         kind = decision_type_of(request)
@@ -125,13 +150,83 @@ class DecisionEngine:
             previous = self._previous_answer(idempotency_key, digest, deadline)
             if previous is not None:
                 return previous
-
         got = self._gather(kind, request, deadline)
+        response, record = self._decide_on(kind, request, got, digest, started)
+        future = self._committer.submit(self._log_entry(kind, response, record, idempotency_key))
+        try:
+            stored = future.result(timeout=self._log_timeout(deadline))
+        except Exception as exc:
+            future.cancel()  # not taken into a batch yet: never written; else drained idempotently
+            response = self._spool_record(kind, response, record, idempotency_key, exc)
+        else:
+            response = response.model_copy(update={"record_hash": stored.record_hash})
+        return self._answered(kind, response, idempotency_key, digest, started)
+
+    async def decide_async(self, request: DecisionRequest, idempotency_key: str | None) -> DecisionResponse:
+        """Decide from the event loop (the API's routes): the reads run as one task on the engine's
+        pool and the log commit on the writer thread, awaited with timeouts; no other thread hop."""
+        started = time.perf_counter()
+        deadline = started + self._budget_s
+        kind = decision_type_of(request)
+        digest = hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+        if idempotency_key is not None:
+            cached = self._answers.get(idempotency_key)
+            if cached is None:
+                try:
+                    stored_answer = await self._await(
+                        self._pool.submit(self._log.find_by_idempotency_key, idempotency_key), deadline
+                    )
+                except Exception:  # the log is unavailable or late: the in-memory answers are all we have
+                    stored_answer = None
+                cached = _answer_of(stored_answer) if stored_answer is not None else None
+            if cached is not None:
+                return _check_digest(idempotency_key, digest, cached)
+        got, reads, scorer = self._start_reads(kind, request)
+        try:
+            await self._await(reads, deadline)
+        except FutureTimeout:
+            got = self._late(got, request, scorer)
+        except UnknownGcid as exc:
+            raise NotFound(exc.detail) from None
+        response, record = self._decide_on(kind, request, got, digest, started)
+        future = self._committer.submit(self._log_entry(kind, response, record, idempotency_key))
+        try:
+            stored = await self._await(future, self._log_deadline(deadline))
+        except Exception as exc:
+            future.cancel()  # not taken into a batch yet: never written; else drained idempotently
+            response = await asyncio.to_thread(
+                self._spool_record, kind, response, record, idempotency_key, exc
+            )
+        else:
+            response = response.model_copy(update={"record_hash": stored.record_hash})
+        return self._answered(kind, response, idempotency_key, digest, started)
+
+    async def _await(self, future: Future[T], deadline: float) -> T:
+        """``future``'s result, or FutureTimeout at ``deadline`` (the future is then cancelled if
+        it has not started; a running task finds out through its own late flag)."""
+        try:
+            return await asyncio.wait_for(
+                asyncio.wrap_future(future), timeout=max(deadline - time.perf_counter(), 0.001)
+            )
+        except TimeoutError:
+            raise FutureTimeout from None
+
+    def _decide_on(
+        self, kind: DecisionType, request: DecisionRequest, got: _Gathered, digest: str, started: float
+    ) -> tuple[DecisionResponse, dict[str, Any]]:
         context = self._context(request, got)
         active = evaluate(self.rule_sets[kind], context)
         shadow = self._shadow(kind, context)
-        response, record = self._response(kind, request, got, active, shadow, digest, started)
-        response = self._write(kind, response, record, idempotency_key, deadline)
+        return self._response(kind, request, got, active, shadow, digest, started)
+
+    def _answered(
+        self,
+        kind: DecisionType,
+        response: DecisionResponse,
+        idempotency_key: str | None,
+        digest: str,
+        started: float,
+    ) -> DecisionResponse:
         if idempotency_key is not None:
             self._answers.put(idempotency_key, (digest, response))
         DECISION_LATENCY.labels(kind.value).observe(time.perf_counter() - started)
@@ -144,7 +239,7 @@ class DecisionEngine:
         """Open a database connection and load the feature registry before the first request."""
         try:
             with self._db.connect() as conn:
-                read_gcid(conn, None, "warm-up", "warm-up")
+                read_customer(conn, None, "warm-up", "warm-up")
         except Exception as exc:
             log.warning("warm-up: database not reachable yet: %s", exc)
         try:
@@ -176,6 +271,7 @@ class DecisionEngine:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._committer.close()
 
     # -- steps ------------------------------------------------------------------------------------
 
@@ -195,80 +291,144 @@ class DecisionEngine:
                 stored = None
             if stored is None:
                 return None
-            cached = (
-                stored.record["request_digest"],
-                DecisionResponse.model_validate(stored.record["response"]).model_copy(
-                    update={"record_hash": stored.record_hash}
-                ),
-            )
-        if cached[0] != digest:
-            raise IdempotencyConflict(f"Idempotency-Key {key!r} was used for another request")
-        return cached[1]
+            cached = _answer_of(stored)
+        return _check_digest(key, digest, cached)
 
     def _gather(self, kind: DecisionType, request: DecisionRequest, deadline: float) -> _Gathered:
-        got = _Gathered()
-        ref = (request.source_system, request.customer_source_key) if request.gcid is None else None
+        """Every read of the decision in ONE thread-pool task, cut off at the deadline.
 
-        def lookup() -> tuple[str | None, Profile | None]:
-            with self._db.connect() as conn:
-                gcid = read_gcid(conn, request.gcid, request.source_system, request.customer_source_key)
-                return gcid, (read_profile(conn, gcid) if gcid else None)
-
+        The task fills a shared :class:`_Gathered` step by step (GCID + profile, features, model,
+        challenger); a step that fails is replaced by its fallback inside the task. At the deadline
+        the request takes what is there: a step not finished yet counts as late (its fallback is
+        applied here) and whatever the task does afterwards is discarded.
+        """
+        got, reads, scorer = self._start_reads(kind, request)
         try:
-            got.gcid, got.profile = self._call(lookup, deadline)
-            if got.gcid is not None:
-                if ref is not None:
-                    self._gcids.put((str(ref[0]), str(ref[1])), got.gcid)
-                if got.profile is not None:
-                    self._profiles.put(got.gcid, got.profile)
+            reads.result(timeout=max(deadline - time.perf_counter(), 0.001))
+        except FutureTimeout:
+            return self._late(got, request, scorer)
         except UnknownGcid as exc:
             raise NotFound(exc.detail) from None
-        except Exception as exc:
-            got.causes.append("database")
-            log.warning("decision without the database: %s", exc or "late")
-            got.gcid = request.gcid if ref is None else self._gcids.get((str(ref[0]), str(ref[1])))
-            got.profile = self._profiles.get(got.gcid) if got.gcid else None
+        return got
 
-        if got.gcid is not None:
-            gcid = got.gcid
-            try:
-                got.features = self._call(lambda: self._features.online_features(gcid), deadline)
-            except Exception as exc:
-                got.causes.append("features")
-                log.warning("decision without features for %s: %s", gcid, exc or "late")
-
+    def _start_reads(
+        self, kind: DecisionType, request: DecisionRequest
+    ) -> tuple[_Gathered, Future[None], Scorer | None]:
+        got = _Gathered()
         scorer, challenger = self._scorers.get(kind), self._challengers.get(kind)
         scorer = scorer if scorer is not None and scorer.ready else None
         challenger = challenger if challenger is not None and challenger.ready else None
-        feature_values = _feature_context(got.features)
-        service = self._model_services.get(kind)
-        if (scorer or challenger) and got.gcid and service and self._model_features is not None:
-            try:
-                feature_values = {
-                    **feature_values,
-                    **self._call(lambda: self._model_inputs(service, got, request), deadline),
-                }
-            except Exception as exc:
+        return got, self._pool.submit(self._read_all, kind, request, got, scorer, challenger), scorer
+
+    def _late(self, got: _Gathered, request: DecisionRequest, scorer: Scorer | None) -> _Gathered:
+        """The reads missed the deadline: freeze what they got, fallbacks for the rest."""
+        with got.lock:
+            got.late = True
+            if not got.db_done:
+                got.causes.append("database")
+                log.warning("decision without the database: late")
+                got.gcid, got.profile = self._cached(request)
+            if got.gcid is not None and not got.features_done:
                 got.causes.append("features")
-                log.warning("model features %s unavailable: %s", service, exc or "late")
+                log.warning("decision without features for %s: late", got.gcid)
+            if scorer is not None and got.score is None and "model" not in got.causes:
+                got.causes.append("model")
+                log.warning("decision without the model: late")
+            return got.snapshot()
+
+    def _cached(self, request: DecisionRequest) -> tuple[str | None, Profile | None]:
+        if request.gcid is not None:
+            gcid: str | None = request.gcid
+        else:
+            gcid = self._gcids.get((str(request.source_system), str(request.customer_source_key)))
+        return gcid, (self._profiles.get(gcid) if gcid else None)
+
+    def _read_all(
+        self,
+        kind: DecisionType,
+        request: DecisionRequest,
+        got: _Gathered,
+        scorer: Scorer | None,
+        challenger: Scorer | None,
+    ) -> None:
+        """The body of :meth:`_gather` (runs on the pool; writes ``got`` only while not late)."""
+        try:
+            with self._db.connect() as conn:
+                gcid, profile = read_customer(
+                    conn, request.gcid, request.source_system, request.customer_source_key
+                )
+            if gcid is not None:
+                if request.gcid is None:
+                    self._gcids.put((str(request.source_system), str(request.customer_source_key)), gcid)
+                if profile is not None:
+                    self._profiles.put(gcid, profile)
+        except UnknownGcid:
+            raise
+        except Exception as exc:
+            log.warning("decision without the database: %s", exc)
+            gcid, profile = self._cached(request)
+            with got.lock:
+                if got.late:
+                    return
+                got.causes.append("database")
+        with got.lock:
+            if got.late:
+                return
+            got.gcid, got.profile, got.db_done = gcid, profile, True
+
+        features: OnlineFeatures | None = None
+        if gcid is not None:
+            try:
+                features = self._features.online_features(gcid)
+            except Exception as exc:
+                log.warning("decision without features for %s: %s", gcid, exc)
+                with got.lock:
+                    if got.late:
+                        return
+                    got.causes.append("features")
+        with got.lock:
+            if got.late:
+                return
+            got.features, got.features_done = features, True
+
+        feature_values = _feature_context(features)
+        service = self._model_services.get(kind)
+        if (scorer or challenger) and gcid and service and self._model_features is not None:
+            try:
+                feature_values = {**feature_values, **self._model_inputs(service, gcid, request)}
+            except Exception as exc:
+                log.warning("model features %s unavailable: %s", service, exc)
+                with got.lock:
+                    if got.late:
+                        return
+                    got.causes.append("features")
         if scorer is not None:
             try:
-                got.score = self._call(lambda: scorer.score(feature_values), deadline)
+                score: Score | None = scorer.score(feature_values)
             except Exception as exc:
-                got.causes.append("model")
-                log.warning("decision without the model: %s", exc or "late")
+                log.warning("decision without the model: %s", exc)
+                score = None
+            with got.lock:
+                if got.late:
+                    return
+                if score is None:
+                    got.causes.append("model")
+                got.score = score
         if challenger is not None:
             try:
-                got.challenger = self._call(lambda: challenger.score(feature_values), deadline)
+                challenged: Score | None = challenger.score(feature_values)
             except Exception as exc:  # the challenger never affects the answer
-                log.warning("challenger model failed: %s", exc or "late")
-        return got
+                log.warning("challenger model failed: %s", exc)
+                challenged = None
+            with got.lock:
+                if not got.late:
+                    got.challenger = challenged
 
     def _model_inputs(
-        self, service: str, got: _Gathered, request: DecisionRequest
+        self, service: str, gcid: str, request: DecisionRequest
     ) -> dict[str, float | int | str | None]:
-        assert self._model_features is not None and got.gcid is not None
-        row: dict[str, str | float] = {"gcid": got.gcid, "request_epoch": time.time()}
+        assert self._model_features is not None
+        row: dict[str, str | float] = {"gcid": gcid, "request_epoch": time.time()}
         amount = getattr(request, "amount", None)
         if amount is not None:
             row["request_amount"] = float(amount)
@@ -339,42 +499,67 @@ class DecisionEngine:
         }
         return response, record
 
-    def _write(
+    def _log_entry(
         self,
         kind: DecisionType,
         response: DecisionResponse,
         record: dict[str, Any],
         idempotency_key: str | None,
-        deadline: float,
+    ) -> LogEntry:
+        return LogEntry(
+            record,
+            {
+                "decision_id": response.decision_id,
+                "decision_type": kind.value,
+                "gcid": response.gcid,
+                "outcome": response.outcome,
+                "reason_codes": [r.code for r in response.reasons],
+                "rule_set_version": response.rule_set_version,
+                "model_version": response.model_version,
+                "score": next(iter(response.scores.values()), None),
+                "degraded": response.degraded,
+                "latency_ms": response.latency_ms,
+                "decided_at": response.decided_at,
+                "idempotency_key": idempotency_key,
+            },
+        )
+
+    def _log_deadline(self, deadline: float) -> float:
+        """The log gets at least a short window even when the reads used up the budget."""
+        return max(deadline, time.perf_counter() + self._budget_s / 2)
+
+    def _log_timeout(self, deadline: float) -> float:
+        return max(self._log_deadline(deadline) - time.perf_counter(), 0.001)
+
+    def _spool_record(
+        self,
+        kind: DecisionType,
+        response: DecisionResponse,
+        record: dict[str, Any],
+        idempotency_key: str | None,
+        exc: BaseException,
     ) -> DecisionResponse:
-        entry: dict[str, Any] = {
-            "decision_id": response.decision_id,
-            "decision_type": kind.value,
-            "gcid": response.gcid,
-            "outcome": response.outcome,
-            "reason_codes": [r.code for r in response.reasons],
-            "rule_set_version": response.rule_set_version,
-            "model_version": response.model_version,
-            "score": next(iter(response.scores.values()), None),
-            "degraded": response.degraded,
-            "latency_ms": response.latency_ms,
-            "decided_at": response.decided_at,
-            "idempotency_key": idempotency_key,
-        }
-        # the log gets at least a short window even when the reads used up the budget
-        log_deadline = max(deadline, time.perf_counter() + self._budget_s / 2)
-        try:
-            stored = self._call(lambda: self._log.append(record, **entry), log_deadline)
-        except Exception as exc:
-            log.warning(
-                "decision %s spooled: the log is unavailable (%s)", response.decision_id, exc or "late"
-            )
-            self._spool.put({**entry, "decided_at": response.decided_at.isoformat(), "record": record})
-            causes = [*response.degraded_causes, "decision_log"]
-            return response.model_copy(
-                update={"logged": "spool", "degraded": True, "degraded_causes": causes}
-            )
-        return response.model_copy(update={"record_hash": stored.record_hash})
+        """The log could not take the record in time: spool it (fsync'ed) and say so."""
+        log.warning("decision %s spooled: the log is unavailable (%s)", response.decision_id, exc or "late")
+        entry = self._log_entry(kind, response, record, idempotency_key)
+        self._spool.put({**entry.columns, "decided_at": response.decided_at.isoformat(), "record": record})
+        causes = [*response.degraded_causes, "decision_log"]
+        return response.model_copy(update={"logged": "spool", "degraded": True, "degraded_causes": causes})
+
+
+def _answer_of(stored: StoredDecision) -> tuple[str, DecisionResponse]:
+    return (
+        stored.record["request_digest"],
+        DecisionResponse.model_validate(stored.record["response"]).model_copy(
+            update={"record_hash": stored.record_hash}
+        ),
+    )
+
+
+def _check_digest(key: str, digest: str, cached: tuple[str, DecisionResponse]) -> DecisionResponse:
+    if cached[0] != digest:
+        raise IdempotencyConflict(f"Idempotency-Key {key!r} was used for another request")
+    return cached[1]
 
 
 def build_context(

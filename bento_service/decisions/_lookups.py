@@ -1,19 +1,26 @@
 """Database reads of the decision path: GCID, profile, known devices (with a small LRU cache
-that serves as the fallback profile when the database is unavailable)."""
+that serves as the fallback profile when the database is unavailable).
+
+:func:`read_customer` is the serving path: GCID, golden-record flags and known devices in one
+statement (one round trip). :func:`read_gcid` / :func:`read_profile` are the same reads step by
+step (backtests, and the rare merged-GCID path).
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, Select, String, and_, bindparam, literal, select, tuple_
 
 from customer360 import member_refs, survivor_of
+from identity.errors import UnknownGcid
 from pipelines.storage.schema import customer_360, identity_record, transaction_360
+from pipelines.storage.schema import gcid as gcid_table
 
-__all__ = ["LruCache", "Profile", "read_gcid", "read_profile"]
+__all__ = ["LruCache", "Profile", "read_customer", "read_gcid", "read_profile"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -84,3 +91,87 @@ def read_profile(conn: Connection, gcid: str) -> Profile:
     if row is None:
         return Profile(None, None, None, None, devices)
     return Profile(row.sanctioned, row.pep, row.kyc_tier, row.segment, devices)
+
+
+def _customer_query(gcid_of_request: Any, anchor: Any, where: Any) -> Select[Any]:
+    """One row per known device (or one row without) of the GCID ``gcid_of_request`` selects.
+
+    ``anchor`` is the table whose row identifies the customer (``identity_record`` for a source
+    key, ``gcid`` for a GCID); ``where`` picks that row. The devices come from the transactions of
+    every source record resolving to the GCID, through a subquery keyed by the same GCID.
+    """
+    member = identity_record.alias("member")
+    devices = (
+        select(transaction_360.c.device_id)
+        .select_from(
+            member.join(
+                transaction_360,
+                and_(
+                    transaction_360.c.source_system == member.c.source_system,
+                    transaction_360.c.customer_source_key == member.c.source_key,
+                ),
+            )
+        )
+        .where(member.c.gcid == gcid_of_request, transaction_360.c.device_id.is_not(None))
+        .distinct()
+        .subquery("devices")
+    )
+    return (
+        select(
+            anchor.c.gcid,
+            customer_360.c.gcid.label("c360"),
+            customer_360.c.sanctioned,
+            customer_360.c.pep,
+            customer_360.c.kyc_tier,
+            customer_360.c.segment,
+            devices.c.device_id,
+        )
+        .select_from(
+            anchor.outerjoin(customer_360, customer_360.c.gcid == anchor.c.gcid).outerjoin(
+                devices, literal(True)
+            )
+        )
+        .where(where)
+    )
+
+
+_BY_KEY = and_(
+    identity_record.c.source_system == bindparam("source_system"),
+    identity_record.c.source_key == bindparam("source_key"),
+)
+# built once: SQLAlchemy's statement cache key is memoised on the object, psycopg prepares it
+_CUSTOMER_BY_KEY = _customer_query(
+    select(identity_record.c.gcid).where(_BY_KEY).scalar_subquery(), identity_record, _BY_KEY
+)
+_CUSTOMER_BY_GCID = _customer_query(
+    bindparam("gcid", type_=String), gcid_table, gcid_table.c.gcid == bindparam("gcid", type_=String)
+).add_columns(gcid_table.c.merged_into)
+
+
+def read_customer(
+    conn: Connection, gcid: str | None, source_system: str | None, source_key: str | None
+) -> tuple[str | None, Profile | None]:
+    """The survivor GCID of the request's customer and its profile, in one round trip.
+
+    Same answer as :func:`read_gcid` then :func:`read_profile` (raises UnknownGcid for an unknown
+    GCID; ``(None, None)`` for an unknown source key). A GCID merged into another falls back to
+    the step-by-step reads (rare: callers mostly send source keys, and merged GCIDs are few).
+    """
+    if gcid is not None:
+        rows = conn.execute(_CUSTOMER_BY_GCID, {"gcid": gcid}).all()
+        if not rows:
+            raise UnknownGcid(f"no customer with GCID {gcid}")
+        if rows[0].merged_into is not None:
+            survivor = survivor_of(conn, gcid)
+            return survivor, read_profile(conn, survivor)
+    else:
+        rows = conn.execute(
+            _CUSTOMER_BY_KEY, {"source_system": source_system, "source_key": source_key}
+        ).all()
+        if not rows:
+            return None, None
+    first = rows[0]
+    devices = frozenset(r.device_id for r in rows if r.device_id is not None)
+    if first.c360 is None:
+        return first.gcid, Profile(None, None, None, None, devices)
+    return first.gcid, Profile(first.sanctioned, first.pep, first.kyc_tier, first.segment, devices)

@@ -2,11 +2,14 @@
 
 An append-only JSON-lines file, fsync'ed per record, drained into the log in order when the
 database answers again. Draining is idempotent: a record whose ``decision_id`` is already in the
-log (a write that timed out but committed) is skipped.
+log (a write that timed out but committed) is skipped. The API's worker processes share the
+file: every access holds an exclusive ``flock`` on a lock file beside it, so one worker's drain
+never loses another's append.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -25,11 +28,34 @@ __all__ = ["DecisionSpool", "drain_periodically"]
 log = logging.getLogger(__name__)
 
 
+class _Locked:
+    """The thread lock plus an exclusive ``flock`` across processes."""
+
+    def __init__(self, path: Path) -> None:
+        self._thread_lock = threading.Lock()
+        self._path = path
+
+    def __enter__(self) -> None:
+        self._thread_lock.acquire()
+        try:
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            os.close(self._fd)  # releases the flock
+        finally:
+            self._thread_lock.release()
+
+
 class DecisionSpool:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = _Locked(path.with_name(path.name + ".lock"))
 
     def put(self, entry: dict[str, Any]) -> None:
         line = json.dumps(entry, default=str, separators=(",", ":")) + "\n"

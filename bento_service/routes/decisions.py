@@ -42,19 +42,19 @@ ERRORS: dict[int | str, dict[str, str]] = {
     summary="Decide on a payment, transfer or withdrawal",
     responses=ERRORS,
 )
-def transaction_decision(
+async def transaction_decision(
     request: TransactionDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
 ) -> DecisionResponse:
     """APPROVE / REVIEW / STEP_UP / DECLINE with reason codes; logged before the answer returns."""
-    return current().decisions.decide(request, idempotency_key)
+    return await current().decisions.decide_async(request, idempotency_key)
 
 
 @router.post("/login", response_model=DecisionResponse, summary="Decide on a sign-in", responses=ERRORS)
-def login_decision(
+async def login_decision(
     request: LoginDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
 ) -> DecisionResponse:
     """ALLOW / STEP_UP / DENY with reason codes."""
-    return current().decisions.decide(request, idempotency_key)
+    return await current().decisions.decide_async(request, idempotency_key)
 
 
 @router.post(
@@ -63,11 +63,11 @@ def login_decision(
     summary="Pre-approve a loan and set its limit",
     responses=ERRORS,
 )
-def credit_decision(
+async def credit_decision(
     request: CreditDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
 ) -> DecisionResponse:
     """APPROVE / REVIEW / DECLINE with the pre-approved ``limit``."""
-    return current().decisions.decide(request, idempotency_key)
+    return await current().decisions.decide_async(request, idempotency_key)
 
 
 @router.get(

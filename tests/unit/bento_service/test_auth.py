@@ -155,6 +155,7 @@ def test_known_scopes() -> None:
         "pii:read",
         "transaction:read",
         "risk:read",
+        "intake:write",
         "admin",
     }
 

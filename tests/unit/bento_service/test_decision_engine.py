@@ -63,10 +63,10 @@ class FlakyLog(DecisionLog):
 
     down = threading.Event()
 
-    def append(self, record, **kw):
+    def append_many(self, entries, conn=None):  # every append (single or group commit) comes here
         if self.down.is_set():
             raise ConnectionError("database unreachable")
-        return super().append(record, **kw)
+        return super().append_many(entries, conn)
 
 
 @pytest.fixture
@@ -169,3 +169,33 @@ def test_database_down_uses_the_cached_profile_and_spools_the_record(db, tmp_pat
         first.decision_id,
         spooled.decision_id,
     ]
+
+
+def test_the_async_path_degrades_at_the_budget_and_spools_like_the_sync_one(db, tmp_path):
+    import asyncio
+
+    FlakyLog.down.clear()
+    log = FlakyLog(db)
+    engine, _ = make_engine(
+        db,
+        tmp_path,
+        log=log,
+        features=SlowFeatures(1.0),
+        budget_ms=50,
+        scorers={DecisionType.TRANSACTION: FixedScorer(0.5, "m/1")},
+    )
+    engine.decide(SMALL, None)  # warm the connection pool
+    started = time.perf_counter()
+    late = asyncio.run(engine.decide_async(BIG, "async-key-0001"))
+    assert (time.perf_counter() - started) * 1000 < 400
+    assert late.degraded and set(late.degraded_causes) == {"features", "model"} and late.logged == "log"
+    assert late.outcome == "REVIEW"  # the fallback policy: large amount while degraded
+    assert asyncio.run(engine.decide_async(BIG, "async-key-0001")).decision_id == late.decision_id
+    FlakyLog.down.set()
+    try:
+        spooled = asyncio.run(engine.decide_async(SMALL, None))
+    finally:
+        FlakyLog.down.clear()
+    assert spooled.logged == "spool" and "decision_log" in spooled.degraded_causes
+    assert engine.drain_spool() == 1 and verify_chain(db).ok
+    engine.close()
