@@ -241,9 +241,10 @@ GIVEN_NAMES_DIFFER = Exclusion(
 MIDDLE_NAME = Comparison(name="middle_name", field="middle_name", levels=(_lv("initial"), _lv("exact")))
 
 
-def default_settings() -> IdentitySettings:
-    """Untrained defaults for person records; train with :func:`identity.train`."""
-    comparisons = (
+def person_comparisons() -> tuple[Comparison, ...]:
+    """The comparisons every person template shares: names, middle name, date of birth, sex, national
+    id, phone, e-mail and device (address comparisons are added where the records carry one)."""
+    return (
         _name("first_name", "last_name"),
         MIDDLE_NAME,
         _name("last_name", "first_name"),
@@ -264,6 +265,13 @@ def default_settings() -> IdentitySettings:
         Comparison(name="phone", field="phone", levels=(_lv("exact"), _lv("levenshtein", 1))),
         Comparison(name="email", field="email", levels=(_lv("exact"), _lv("levenshtein", 1))),
         Comparison(name="device_id", field="device_id", levels=(_lv("exact"),)),
+    )
+
+
+def default_settings() -> IdentitySettings:
+    """Untrained defaults for person records; train with :func:`identity.train`."""
+    comparisons = (
+        *person_comparisons(),
         # the street number is part of ``street`` (one address comparison: two would double-count)
         Comparison(
             name="street",

@@ -12,15 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from identity._settings import (
-    GIVEN_NAMES_DIFFER,
-    MIDDLE_NAME,
-    Comparison,
-    IdentitySettings,
-    _lv,
-    _name,
-    block_on,
-)
+from identity._settings import GIVEN_NAMES_DIFFER, IdentitySettings, block_on, person_comparisons
 
 __all__ = ["DEFAULT_SETTINGS_PATH", "load_default_settings", "wekeza_settings"]
 
@@ -33,28 +25,7 @@ WEKEZA_SETTINGS_VERSION = 1
 
 def wekeza_settings() -> IdentitySettings:
     """Untrained template for the bank's customer records (train with :func:`identity.train`)."""
-    comparisons = (
-        _name("first_name", "last_name"),
-        MIDDLE_NAME,
-        _name("last_name", "first_name"),
-        Comparison(
-            name="dob",
-            field="dob",
-            levels=(
-                _lv("exact"),
-                _lv("swapped_day_month"),
-                _lv("levenshtein", 1),
-                _lv("same_year_month"),
-                _lv("levenshtein", 2),
-                _lv("same_year"),
-            ),
-        ),
-        Comparison(name="sex", field="sex", levels=(_lv("exact"),)),
-        Comparison(name="national_id", field="national_id", levels=(_lv("exact"), _lv("levenshtein", 1))),
-        Comparison(name="phone", field="phone", levels=(_lv("exact"), _lv("levenshtein", 1))),
-        Comparison(name="email", field="email", levels=(_lv("exact"), _lv("levenshtein", 1))),
-        Comparison(name="device_id", field="device_id", levels=(_lv("exact"),)),
-    )
+    comparisons = person_comparisons()
     blocking = (
         block_on("national_id"),
         block_on("phone"),
