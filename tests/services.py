@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pymysql
+import pytest
 from kafka.admin import KafkaAdminClient, NewTopic
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
@@ -76,3 +78,26 @@ def drop_database(admin: Engine, name: str, attempts: int = 20) -> None:
                 raise
             time.sleep(0.5)
         admin.dispose()
+
+
+@contextmanager
+def mariadb_database(prefix: str, ddl: str = "") -> Iterator[str]:
+    """A fresh MariaDB database (the server's default collation) with ``ddl`` (statements separated
+    by ``;``) run in it; yields its name; drops it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    try:
+        conn = pymysql.connect(host="127.0.0.1", user="brain", password="brain", autocommit=True)
+    except pymysql.MySQLError as exc:
+        pytest.fail(f"MariaDB is not up on 127.0.0.1:3306 (run infra/up.sh mariadb): {exc}")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {name}")
+            cur.execute(f"USE {name}")
+            for stmt in ddl.split(";"):
+                if stmt.strip():
+                    cur.execute(stmt)
+        yield name
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.close()

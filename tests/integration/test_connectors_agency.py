@@ -9,7 +9,6 @@ a kill before the commit → the restart re-sends the same event ids.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pymysql
@@ -20,7 +19,7 @@ from pipelines.connectors import Connector, ConnectorStore, PollingSource, load_
 from pipelines.simulator._sources_ddl import DFS_DDL
 from pipelines.transport._kafka import KafkaEventPublisher
 from tests.integration.connectors_pg import CrashingStore, consume, of
-from tests.services import KAFKA
+from tests.services import KAFKA, mariadb_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -30,21 +29,8 @@ TABLES = {"agents", "agency_transactions", "agent_auth_logs", "risk_scores"}
 
 @pytest.fixture
 def dfs_db() -> Iterator[str]:
-    name = f"agency_{uuid.uuid4().hex[:8]}"
-    try:
-        conn = pymysql.connect(host="127.0.0.1", user="brain", password="brain", autocommit=True)
-    except pymysql.MySQLError as exc:
-        pytest.fail(f"MariaDB is not up on 127.0.0.1:3306 (run infra/up.sh mariadb): {exc}")
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")  # the server's default collation (not the connection's)
-        cur.execute(f"USE {name}")
-        for stmt in DFS_DDL.split(";"):
-            if stmt.strip():
-                cur.execute(stmt)
-    yield name
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE {name}")
-    conn.close()
+    with mariadb_database("agency", DFS_DDL) as name:  # the server's default collation (not the connection's)
+        yield name
 
 
 def _connector(db: str, publisher, store: ConnectorStore) -> Connector:

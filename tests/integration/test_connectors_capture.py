@@ -28,7 +28,7 @@ from pipelines.connectors import (
 )
 from pipelines.simulator._sources_ddl import CRM_DDL, DFS_DDL, V5_DDL, replica_identity_full
 from pipelines.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
-from tests.services import KAFKA, postgres_database
+from tests.services import KAFKA, mariadb_database, postgres_database
 
 # Creating a logical slot waits for every transaction running in the cluster (other suites' bulk
 # loads on a shared machine): the PostgreSQL tests get a longer budget than the default.
@@ -207,21 +207,8 @@ def test_pg_logical_corrupt_row_goes_to_dlq_and_connector_continues(
 
 @pytest.fixture
 def dfs_db() -> Iterator[str]:
-    name = f"dfs_{uuid.uuid4().hex[:8]}"
-    try:
-        conn = pymysql.connect(host="127.0.0.1", user="brain", password="brain", autocommit=True)
-    except pymysql.MySQLError as exc:
-        pytest.fail(f"MariaDB is not up on 127.0.0.1:3306 (run infra/up.sh mariadb): {exc}")
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE {name}")
-        cur.execute(f"USE {name}")
-        for stmt in DFS_DDL.split(";"):
-            if stmt.strip():
-                cur.execute(stmt)
-    yield name
-    with conn.cursor() as cur:
-        cur.execute(f"DROP DATABASE {name}")
-    conn.close()
+    with mariadb_database("dfs", DFS_DDL) as name:
+        yield name
 
 
 def _dfs(
