@@ -80,19 +80,18 @@ def _rule_sets(paths: list[Path]) -> dict[DecisionType, RuleSet]:
     return by_type
 
 
-def _champions(settings: ServiceSettings) -> dict[DecisionType, Scorer]:
-    """The MLflow champions, loaded in the background (decisions use rules alone until one is)."""
+def _registered_models(settings: ServiceSettings, alias: str) -> dict[DecisionType, Scorer]:
+    """The MLflow models at ``alias``, loaded in the background and following the alias when it
+    moves: the ``champion`` scores the answer (rules alone until one is promoted); the
+    ``challenger`` is scored and logged beside it, never answering (skipped while none is set)."""
     from bento_service.champion import ChampionModel  # MLflow import is slow: only when used
 
     assert settings.mlflow_tracking_uri is not None
-    fraud = ChampionModel(
-        settings.mlflow_tracking_uri, settings.fraud_model, poll_interval_s=settings.model_poll_s
-    )
-    credit = ChampionModel(
-        settings.mlflow_tracking_uri, settings.credit_model, poll_interval_s=settings.model_poll_s
-    )
+    uri, poll = settings.mlflow_tracking_uri, settings.model_poll_s
+    fraud = ChampionModel(uri, settings.fraud_model, alias=alias, poll_interval_s=poll)
+    credit = ChampionModel(uri, settings.credit_model, alias=alias, poll_interval_s=poll)
     for model in (fraud, credit):
-        threading.Thread(target=model.start, name=f"load-{model.name}", daemon=True).start()
+        threading.Thread(target=model.start, name=f"load-{model.name}-{alias}", daemon=True).start()
     return {DecisionType.TRANSACTION: fraud, DecisionType.CREDIT: credit}
 
 
@@ -119,8 +118,12 @@ def bootstrap(
         spool=DecisionSpool(settings.decision_spool),
         rule_sets=active,
         shadow_rule_sets=_rule_sets(settings.shadow_rule_sets),
-        scorers=scorers if scorers is not None else (_champions(settings) if settings.models_enabled else {}),
-        challengers=challengers,
+        scorers=scorers
+        if scorers is not None
+        else (_registered_models(settings, "champion") if settings.models_enabled else {}),
+        challengers=challengers
+        if challengers is not None
+        else (_registered_models(settings, "challenger") if settings.models_enabled else {}),
         model_features=features if isinstance(features, ModelFeatureReader) else None,
         model_feature_services={DecisionType.TRANSACTION: "fraud_v1", DecisionType.CREDIT: "credit_v1"},
         budget_ms=settings.decision_budget_ms,

@@ -104,7 +104,11 @@ def test_register_promote_and_serve_the_champion(tracking: str, tmp_path: Path) 
     assert promote_if_better(tracking, first, metric="pr_auc") is better
     assert str(client.get_model_version_by_alias("fraud", "champion").version) == ("1" if better else "2")
 
+    challenger = ChampionModel(tracking, "fraud", alias="challenger", poll_interval_s=3600)
+    assert challenger.refresh() is False and not challenger.ready  # no challenger yet
     promote(tracking, "fraud", first.version, "challenger")
     assert str(client.get_model_version_by_alias("fraud", "challenger").version) == "1"
+    assert challenger.refresh() is True  # what the service scores and logs beside the champion
+    assert challenger.score({"signal": 2.0}).model_version == "fraud/1"
     with pytest.raises(ValueError, match="alias"):
         promote(tracking, "fraud", first.version, "production")  # type: ignore[arg-type]
