@@ -21,11 +21,10 @@ from pipelines.events import (
     BrainEvent,
     CustomerChanged,
     CustomerPayload,
-    TransactionPayload,
     TransactionPosted,
     make_event_id,
 )
-from pipelines.simulator._fraud import Behaviour, simulate_behaviour
+from pipelines.simulator._fraud import Behaviour, simulate_behaviour, transaction_event
 from pipelines.simulator._people import Person, make_people
 from pipelines.standardise import amount, email, national_id, person_name, phone_e164
 
@@ -77,32 +76,25 @@ class SimulatedBank:
         self, rng: random.Random, ref: tuple[str, str], account: str, at: datetime
     ) -> TransactionPosted:
         self._txn_seq += 1
-        system, customer_key = ref
+        customer_key = ref[1]
         key = f"TX{self._txn_seq:09d}"
         channel = rng.choice(CHANNELS)
         raw_amount = (
             f"{rng.choice((50, 100, 250, 500, 1000, 2500, 5000, 12000, 45000))}.{rng.randint(0, 99):02d}"
         )
-        txn = TransactionPosted(
-            event_id=make_event_id(system, "transactions", key, "1"),
-            source_system=system,
-            source_table="transactions",
-            source_key=key,
-            occurred_at=at,
-            position="1",
-            payload=TransactionPayload(
-                customer_source_key=customer_key,
-                account_source_key=account,
-                amount=amount(raw_amount, "KES"),
-                currency="KES",
-                direction="credit" if rng.random() < 0.3 else "debit",
-                txn_type=rng.choice(TXN_TYPES),
-                channel=channel,
-                counterparty=f"2547{rng.randint(10_000_000, 99_999_999)}" if channel == "mpesa" else None,
-                counterparty_type="mpesa" if channel == "mpesa" else None,
-                device_id=f"dev-{customer_key}" if channel in ("mpesa", "ussd", "internet") else None,
-                location=rng.choice(("Nairobi", "Mombasa", "Kisumu", "Nakuru")),
-            ),
+        txn = transaction_event(
+            ref,
+            account,
+            key,
+            at,
+            amount(raw_amount, "KES"),
+            direction="credit" if rng.random() < 0.3 else "debit",
+            txn_type=rng.choice(TXN_TYPES),
+            channel=channel,
+            counterparty=f"2547{rng.randint(10_000_000, 99_999_999)}" if channel == "mpesa" else None,
+            counterparty_type="mpesa" if channel == "mpesa" else None,
+            device_id=f"dev-{customer_key}" if channel in ("mpesa", "ussd", "internet") else None,
+            location=rng.choice(("Nairobi", "Mombasa", "Kisumu", "Nakuru")),
         )
         self.transactions.append(txn)
         return txn

@@ -165,27 +165,19 @@ def simulate_behaviour(
         out.logins.append(_login(system, customer, seq, start + timedelta(minutes=2), True, thief, "Unknown"))
         for i in range(rng.randint(2, 5)):
             at = start + timedelta(minutes=3 + 2 * i, seconds=rng.randint(0, 59))
-            key = f"TXF{len(fraud) + 1:08d}"
-            txn = TransactionPosted(
-                event_id=make_event_id(system, "transactions", key, "1"),
-                source_system=system,
-                source_table="transactions",
-                source_key=key,
-                occurred_at=at,
-                position="1",
-                payload=TransactionPayload(
-                    customer_source_key=customer,
-                    account_source_key=rng.choice(accounts_by_ref[ref]),
-                    amount=Decimal(rng.randint(20_000, 150_000)).quantize(Decimal("0.01")),
-                    currency="KES",
-                    direction="debit",
-                    txn_type="transfer",
-                    channel=rng.choice(("internet", "mobile", "mpesa")),
-                    counterparty=f"2547{rng.randint(10_000_000, 99_999_999)}",
-                    counterparty_type="mpesa",
-                    device_id=thief,
-                    location="Unknown",
-                ),
+            txn = transaction_event(
+                ref,
+                rng.choice(accounts_by_ref[ref]),
+                f"TXF{len(fraud) + 1:08d}",
+                at,
+                Decimal(rng.randint(20_000, 150_000)).quantize(Decimal("0.01")),
+                direction="debit",
+                txn_type="transfer",
+                channel=rng.choice(("internet", "mobile", "mpesa")),
+                counterparty=f"2547{rng.randint(10_000_000, 99_999_999)}",
+                counterparty_type="mpesa",
+                device_id=thief,
+                location="Unknown",
             )
             fraud.append(txn)
             out.fraud_transactions.add(txn.event_id)
@@ -200,7 +192,7 @@ def simulate_behaviour(
     return out, fraud
 
 
-def _txn(
+def transaction_event(
     ref: tuple[str, str], account: str, key: str, at: datetime, amount: Decimal, **fields: object
 ) -> TransactionPosted:
     system, customer = ref
@@ -244,11 +236,11 @@ def _mules_and_card_testing(
         for victim in victims:
             amount = Decimal(rng.randint(5_000, 30_000)).quantize(Decimal("0.01"))
             seq += 1
-            add(_txn(victim, rng.choice(accounts_by_ref[victim]), f"TXM{seq:08d}", at, amount,
+            add(transaction_event(victim, rng.choice(accounts_by_ref[victim]), f"TXM{seq:08d}", at, amount,
                      direction="debit", txn_type="transfer", channel=rng.choice(("mobile", "internet")),
                      counterparty=mule_account, counterparty_type="internal"), "mule_fan_out")  # fmt: skip
             seq += 1
-            add(_txn(mule, mule_account, f"TXM{seq:08d}", at + timedelta(seconds=5), amount,
+            add(transaction_event(mule, mule_account, f"TXM{seq:08d}", at + timedelta(seconds=5), amount,
                      direction="credit", txn_type="transfer", channel="internet",
                      counterparty=victim[1], counterparty_type="internal"), "mule_fan_out")  # fmt: skip
             total += amount
@@ -256,7 +248,7 @@ def _mules_and_card_testing(
         while total > 0:
             amount = min(total, Decimal(rng.randint(2_000, 9_000)).quantize(Decimal("0.01")))
             seq += 1
-            add(_txn(mule, mule_account, f"TXM{seq:08d}", at, amount, direction="debit",
+            add(transaction_event(mule, mule_account, f"TXM{seq:08d}", at, amount, direction="debit",
                      txn_type="withdrawal", channel="mpesa", counterparty_type="mpesa",
                      counterparty=f"2547{rng.randint(10_000_000, 99_999_999)}"), "mule_fan_out")  # fmt: skip
             total -= amount
@@ -272,12 +264,13 @@ def _mules_and_card_testing(
             seq += 1
             tiny = Decimal(rng.randint(10, 99)).quantize(Decimal("0.01"))
             status = "failed" if rng.random() < 0.7 else "posted"
-            txn = _txn(ref, account, f"TXC{seq:08d}", at + timedelta(seconds=15 * i), tiny, status=status,
-                       counterparty=rng.choice(_MERCHANTS), **card_fields)  # fmt: skip
+            at_i = at + timedelta(seconds=15 * i)
+            txn = transaction_event(ref, account, f"TXC{seq:08d}", at_i, tiny, status=status,
+                                    counterparty=rng.choice(_MERCHANTS), **card_fields)  # fmt: skip
             add(txn, "card_testing")
         seq += 1
         big = Decimal(rng.randint(40_000, 120_000)).quantize(Decimal("0.01"))
-        txn = _txn(ref, account, f"TXC{seq:08d}", at + timedelta(minutes=8), big,
+        txn = transaction_event(ref, account, f"TXC{seq:08d}", at + timedelta(minutes=8), big,
                    counterparty="Hotpoint Electronics", **card_fields)  # fmt: skip
         add(txn, "card_testing")
 
