@@ -1,13 +1,24 @@
+from collections.abc import Iterator
+
 import pytest
 
 from pipelines.storage import create_db_engine, migrate
-from tests.services import kafka_topics, postgres_database
+from pipelines.transport._kafka import KafkaEventPublisher
+from tests.services import KAFKA, kafka_topics, postgres_database
 
 
 @pytest.fixture
 def topic_prefix():
     with kafka_topics() as prefix:
         yield prefix
+
+
+@pytest.fixture
+def publisher(topic_prefix: str) -> Iterator[KafkaEventPublisher]:
+    """A Kafka publisher onto this test's topics."""
+    pub = KafkaEventPublisher(KAFKA, "connector-tests", topic_prefix)
+    yield pub
+    pub.close()
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from pipelines.connectors import (
     load_mappings,
 )
 from pipelines.simulator._sources_ddl import CRM_DDL, DFS_DDL, V5_DDL, replica_identity_full
-from pipelines.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
+from pipelines.transport._kafka import KafkaEventConsumer
 from tests.services import KAFKA, mariadb_database, postgres_database
 
 # Creating a logical slot waits for every transaction running in the cluster (other suites' bulk
@@ -56,13 +56,6 @@ def consume(prefix: str, topics: list[str], want: int, timeout_s: float = 20.0) 
     finally:
         consumer.close()
     return out
-
-
-@pytest.fixture
-def publisher(topic_prefix: str) -> Iterator[KafkaEventPublisher]:
-    pub = KafkaEventPublisher(KAFKA, "connector-tests", topic_prefix)
-    yield pub
-    pub.close()
 
 
 # --- PostgreSQL logical decoding (v5) --------------------------------------------------------------

@@ -16,20 +16,11 @@ import pytest
 
 from pipelines.connectors import ConnectorStore
 from pipelines.simulator._ddl_core import V1_EF_DDL, V1_SQL_DDL
-from pipelines.transport._kafka import KafkaEventPublisher
 from tests.integration.connectors_pg import CrashingStore, close, connector, consume, of, source_db
-from tests.services import KAFKA
 
 # Creating a logical slot waits for every transaction running in the cluster (other suites' bulk
 # loads on a shared machine); the work itself takes a few seconds.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
-
-
-@pytest.fixture
-def publisher(topic_prefix: str):
-    pub = KafkaEventPublisher(KAFKA, "connector-tests", topic_prefix)
-    yield pub
-    pub.close()
 
 
 def test_sql_shape_rows_reach_kafka_and_a_corrupt_row_is_dead_lettered(

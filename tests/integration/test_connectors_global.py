@@ -13,18 +13,9 @@ import pytest
 
 from pipelines.connectors import ConnectorStore
 from pipelines.simulator._ddl_feeds import GLOBAL_DDL, OPENBANKING_DDL
-from pipelines.transport._kafka import KafkaEventPublisher
 from tests.integration.connectors_pg import close, connector, consume, of, source_db
-from tests.services import KAFKA
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
-
-
-@pytest.fixture
-def publisher(topic_prefix: str):
-    pub = KafkaEventPublisher(KAFKA, "connector-tests", topic_prefix)
-    yield pub
-    pub.close()
 
 
 def test_openbanking_customers_accounts_transactions_payments(pg_engine, topic_prefix, publisher, tmp_path):
