@@ -17,6 +17,7 @@ from pipelines.cli import (
     _schemas,
     _token,
 )
+from pipelines.errors import EnterpriseBrainError
 
 __all__ = ["app", "main"]
 
@@ -45,4 +46,8 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("kafka", "feast", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    app()
+    try:
+        app()
+    except EnterpriseBrainError as exc:  # the user's input or environment: a message, not a traceback
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from exc
