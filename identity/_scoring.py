@@ -43,11 +43,12 @@ class Scorer:
         self.settings = settings
         self.comparisons = tuple(CompiledComparison(c) for c in settings.comparisons)
         self.weights = tuple(tuple(row) for row in settings.weights())
-        #: per comparison: value → weight of an exact agreement on that (common) value
+        #: per comparison: value → weight of an exact agreement on that value (term frequency)
         self.tf_weights: tuple[dict[str, float], ...] = tuple(
             {
-                v: math.log2(max(c.levels[0].m or 0.5, 1e-6) / max(f, c.levels[0].u or 0.5))
+                v: math.log2(max(c.levels[0].m or 0.5, 1e-6) / f)
                 for v, f in settings.term_frequencies.get(c.name, {}).items()
+                if f > 0
             }
             for c in settings.comparisons
         )

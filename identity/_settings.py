@@ -87,7 +87,8 @@ class Comparison(BaseModel):
     levels: tuple[Level, ...]
     else_m: float | None = None
     else_u: float | None = None
-    #: adjust the exact level by how common the value is (a common surname is weaker evidence)
+    #: weigh an exact agreement by how common the value is, as Splink's term-frequency adjustment
+    #: does: a common surname is weaker evidence than the average, a rare one stronger
     term_frequency: bool = False
 
 
@@ -133,7 +134,8 @@ class IdentitySettings(BaseModel):
     #: a block key shared by more records than this takes part only with its first ``max_block``
     max_block: int = Field(default=100, ge=2)
     trained: bool = False
-    #: comparison name → value → frequency, for values more common than the exact level's u
+    #: comparison name → value → its share of the training records (values never seen in training
+    #: keep the exact level's average weight)
     term_frequencies: dict[str, dict[str, float]] = Field(default_factory=dict)
     exclusions: tuple[Exclusion, ...] = ()
 
@@ -237,6 +239,13 @@ GIVEN_NAMES_DIFFER = Exclusion(
     name="given names differ", levels={"first_name": ("else",), "middle_name": ("else",)}
 )
 
+#: Household members of the other sex often share a surname, a birthday copied between records and
+#: an address: not one person when the first name and the sex both disagree (a nickname is a level
+#: of its own, and a missing sex is no evidence either way).
+FIRST_NAME_AND_SEX_DIFFER = Exclusion(
+    name="first name and sex differ", levels={"first_name": ("else",), "sex": ("else",)}
+)
+
 #: Initials first: two equal initials ("j", "j") are an initial's agreement, not a full name's.
 MIDDLE_NAME = Comparison(name="middle_name", field="middle_name", levels=(_lv("initial"), _lv("exact")))
 
@@ -307,5 +316,5 @@ def default_settings() -> IdentitySettings:
         comparisons=comparisons,
         blocking_rules=blocking,
         training_rules=training,
-        exclusions=(GIVEN_NAMES_DIFFER,),
+        exclusions=(GIVEN_NAMES_DIFFER, FIRST_NAME_AND_SEX_DIFFER),
     )

@@ -198,7 +198,8 @@ def _monotone(
 def _term_frequencies(
     comparisons: Sequence[Comparison], records: Sequence[FieldRecord]
 ) -> dict[str, dict[str, float]]:
-    """Values more common than the exact level's ``u``: their agreement is weaker evidence."""
+    """Each value's share of the records, for comparisons with ``term_frequency``: an exact agreement
+    on it weighs ``log2(m / share)`` instead of the level's average ``log2(m / u)``."""
     out: dict[str, dict[str, float]] = {}
     for c in comparisons:
         if not c.term_frequency or not c.levels or c.levels[0].kind != "exact":
@@ -206,6 +207,5 @@ def _term_frequencies(
         col = CompiledComparison(c).index
         counts = Counter(r[col] for r in records if r[col])
         total = sum(counts.values())
-        u = c.levels[0].u or 0.0
-        out[c.name] = {v: round(k / total, 8) for v, k in sorted(counts.items()) if total and k / total > u}
+        out[c.name] = {v: round(k / total, 10) for v, k in sorted(counts.items())} if total else {}
     return out

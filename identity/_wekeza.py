@@ -12,7 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from identity._settings import GIVEN_NAMES_DIFFER, IdentitySettings, block_on, person_comparisons
+from identity._settings import (
+    FIRST_NAME_AND_SEX_DIFFER,
+    GIVEN_NAMES_DIFFER,
+    IdentitySettings,
+    block_on,
+    person_comparisons,
+)
 
 __all__ = ["DEFAULT_SETTINGS_PATH", "load_default_settings", "wekeza_settings"]
 
@@ -20,7 +26,7 @@ __all__ = ["DEFAULT_SETTINGS_PATH", "load_default_settings", "wekeza_settings"]
 DEFAULT_SETTINGS_PATH = Path(__file__).resolve().parent / "settings" / "wekeza_default.json"
 
 #: Bump when the template changes (comparisons, levels, blocking); the digest covers the weights.
-WEKEZA_SETTINGS_VERSION = 1
+WEKEZA_SETTINGS_VERSION = 2
 
 
 def wekeza_settings() -> IdentitySettings:
@@ -43,7 +49,7 @@ def wekeza_settings() -> IdentitySettings:
         comparisons=comparisons,
         blocking_rules=blocking,
         training_rules=training,
-        exclusions=(GIVEN_NAMES_DIFFER,),
+        exclusions=(GIVEN_NAMES_DIFFER, FIRST_NAME_AND_SEX_DIFFER),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -83,8 +85,8 @@ def partition(records: list[tuple[str, ...]], clusters: list[int]) -> set[frozen
     return {frozenset(g) for g in groups.values()}
 
 
-def online(records: list[tuple[str, ...]]) -> list[int]:
-    linker = Linker(SETTINGS)
+def online(records: list[tuple[str, ...]], settings: IdentitySettings = SETTINGS) -> list[int]:
+    linker = Linker(settings)
     for r in records:
         linker.add(r)
     return linker.clusters()
@@ -176,23 +178,41 @@ TWIN_B = standardise(
 )
 
 
+HOUSEHOLD = {"middle_name": "A", "last_name": "Wanjiru", "dob": "20010812", "street": "12 moi avenue"}
+SPOUSE = standardise({**HOUSEHOLD, "first_name": "Joseph", "sex": "M"})
+WIFE = standardise({**HOUSEHOLD, "first_name": "Faith", "sex": "F"})  # the birthday copied
+
+
 @pytest.mark.parametrize(
     ("a", "b", "excluded"),
     [
-        pytest.param(TWIN_A, TWIN_B, True, id="twins: both given names differ"),
-        pytest.param(TWIN_A, TWIN_A, False, id="same record"),
+        pytest.param(TWIN_A, TWIN_B, "given names differ", id="twins: both given names differ"),
+        pytest.param(SPOUSE, WIFE, "first name and sex differ", id="household: first name and sex differ"),
+        pytest.param(TWIN_A, TWIN_A, None, id="same record"),
         pytest.param(
             TWIN_A,
             standardise({"first_name": "Joy", "last_name": "Wanjiru", "dob": "20010812"}),
-            False,
+            None,
             id="no middle name: no exclusion",
+        ),
+        pytest.param(
+            SPOUSE,
+            standardise({**HOUSEHOLD, "first_name": "Joseph", "sex": "F"}),
+            None,
+            id="same first name, sex differs: no exclusion",
+        ),
+        pytest.param(
+            SPOUSE,
+            standardise({**HOUSEHOLD, "first_name": "Faith"}),
+            None,
+            id="no sex: no exclusion",
         ),
     ],
 )
 def test_an_exclusion_forbids_a_link_whatever_the_weight(a, b, excluded) -> None:
     scorer = Scorer(SETTINGS)
     explanation = scorer.explain(a, b)
-    assert (explanation.excluded_by == "given names differ") is excluded
+    assert explanation.excluded_by == excluded
     if excluded:
         assert explanation.total_weight > scorer.threshold_weight  # the weights alone would link
         assert not explanation.is_match and scorer.weight(a, b) == float("-inf")
@@ -207,3 +227,30 @@ def test_exclusions_are_validated_with_everything_else() -> None:
     with pytest.raises(InvalidSettings) as err:
         bad.validate_all()
     assert len(err.value.errors) == 2
+
+
+def _with_name_frequencies(frequencies: dict[str, float]) -> IdentitySettings:
+    return SETTINGS.model_copy(update={"term_frequencies": {"last_name": frequencies}})
+
+
+def test_an_exact_surname_weighs_by_how_common_it_is() -> None:
+    """Term-frequency adjustment: rarer than average is stronger evidence, commoner is weaker, and a
+    surname never seen in training keeps the level's average weight."""
+    base = {"first_name": "Grace", "dob": "19900304"}
+    scorer = Scorer(_with_name_frequencies({"otieno": 0.05, "kiprotich": 0.0001}))
+    level_average = Scorer(SETTINGS)
+
+    def surname_weight(s: Scorer, surname: str) -> float:
+        record = standardise({**base, "last_name": surname})
+        evidence = {e.comparison: e for e in s.explain(record, record).evidence}["last_name"]
+        assert evidence.level == "exact"
+        return evidence.weight
+
+    average = surname_weight(level_average, "Otieno")
+    assert surname_weight(scorer, "Otieno") < average < surname_weight(scorer, "Kiprotich")
+    assert surname_weight(scorer, "Wafula") == average
+    m = next(c for c in SETTINGS.comparisons if c.name == "last_name").levels[0].m
+    assert surname_weight(scorer, "Kiprotich") == pytest.approx(math.log2(m / 0.0001), abs=1e-4)
+    records = [standardise({**base, "last_name": "Kiprotich"}), standardise({**base, "last_name": "Otieno"})]
+    adjusted = _with_name_frequencies({"otieno": 0.05, "kiprotich": 0.0001})
+    assert online(records * 2, adjusted) == bulk_clusters(records * 2, adjusted) == [0, 1, 0, 1]

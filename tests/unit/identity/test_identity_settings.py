@@ -73,3 +73,17 @@ def test_training_keeps_levels_monotone_and_disagreement_never_for_a_match() -> 
         assert all(
             m is not None and m >= 0.009 for m in [lv.m for lv in comparison.levels] + [comparison.else_m]
         )
+
+
+def test_training_records_each_name_values_share_for_term_frequency() -> None:
+    from identity import standardise, train
+
+    surnames = ["kamau"] * 6 + ["otieno"] * 3 + ["kiprotich"]
+    records = [
+        standardise({"first_name": f"p{k}", "last_name": s, "dob": f"1980010{k % 9 + 1}"})
+        for k, s in enumerate(surnames)
+    ] + [standardise({"first_name": "q", "dob": "19900101"})]  # no surname: not counted
+    trained = train(default_settings(), records)
+    assert trained.term_frequencies["last_name"] == {"kamau": 0.6, "otieno": 0.3, "kiprotich": 0.1}
+    assert "dob" not in trained.term_frequencies  # only comparisons declared with term_frequency
+    assert IdentitySettings.from_json(trained.to_json()).term_frequencies == trained.term_frequencies
