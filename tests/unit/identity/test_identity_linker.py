@@ -250,6 +250,7 @@ def test_an_exact_surname_weighs_by_how_common_it_is() -> None:
     assert surname_weight(scorer, "Otieno") < average < surname_weight(scorer, "Kiprotich")
     assert surname_weight(scorer, "Wafula") == average
     m = next(c for c in SETTINGS.comparisons if c.name == "last_name").levels[0].m
+    assert m is not None
     assert surname_weight(scorer, "Kiprotich") == pytest.approx(math.log2(m / 0.0001), abs=1e-4)
     records = [standardise({**base, "last_name": "Kiprotich"}), standardise({**base, "last_name": "Otieno"})]
     adjusted = _with_name_frequencies({"otieno": 0.05, "kiprotich": 0.0001})
