@@ -56,7 +56,13 @@ def pct(xs: list[float], q: float) -> float:
 
 def serve(db: str, run_dir: Path, sock: socket.socket) -> None:
     settings = ServiceSettings(run_dir=run_dir, database_url=db)
-    bootstrap(settings, features=InMemoryFeatureStore(), publisher=InProcessBus().publisher(), scorers={})
+    bootstrap(
+        settings,
+        features=InMemoryFeatureStore(),
+        publisher=InProcessBus().publisher(),
+        scorers={},
+        challengers={},
+    )
     config = uvicorn.Config(
         build_app(),
         log_level="warning",

@@ -167,7 +167,13 @@ class Timing:
 
 def serve(db: str, run_dir: Path, sock: socket.socket, phase: Synchronized[int]) -> None:
     settings = ServiceSettings(run_dir=run_dir, database_url=db)
-    bootstrap(settings, features=InMemoryFeatureStore(), publisher=InProcessBus().publisher(), scorers={})
+    bootstrap(
+        settings,
+        features=InMemoryFeatureStore(),
+        publisher=InProcessBus().publisher(),
+        scorers={},
+        challengers={},
+    )
     app = Timing(build_app(), phase, run_dir / f"timings-{os.getpid()}.tsv")
     config = uvicorn.Config(app, log_level="warning", loop="uvloop", http="httptools", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

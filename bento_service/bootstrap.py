@@ -22,7 +22,7 @@ from bento_service.settings import ServiceSettings, get_service_settings
 from models.decisioning import DecisionType, RuleSet, bundled_rule_set, load_rule_set
 from pipelines.errors import ConfigurationError
 from pipelines.features import FeatureReader
-from pipelines.storage import create_db_engine
+from pipelines.storage import create_db_engine, reader_engine
 from pipelines.transport import EventPublisher, InProcessBus
 
 __all__ = ["bootstrap", "dev_token_issuer", "token_verifier"]
@@ -133,6 +133,7 @@ def bootstrap(
     deps = ServiceDeps(
         settings=settings,
         engine=engine,
+        reader=reader_engine(engine),
         verifier=verifier or token_verifier(settings),
         features=features,
         decisions=decisions,

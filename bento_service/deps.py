@@ -21,6 +21,9 @@ __all__ = ["ServiceDeps", "current", "install", "verifier"]
 class ServiceDeps:
     settings: ServiceSettings
     engine: Engine
+    #: single-statement reads of the Customer 360 and identity routes (autocommit; see
+    #: :func:`pipelines.storage.reader_engine`): use with :func:`pipelines.storage.run_read`
+    reader: Engine
     verifier: TokenVerifier
     features: FeatureReader
     decisions: DecisionEngine

@@ -35,6 +35,7 @@ from customer360 import (
 )
 from identity.errors import UnknownGcid
 from pipelines.events import Channel
+from pipelines.storage import run_read
 
 __all__ = ["router"]
 
@@ -146,8 +147,8 @@ def read_transactions(
         limit=limit,
     )
     try:
-        with current().engine.connect() as conn:
-            _, page = get_transaction_page(conn, gcid, query)  # one round trip
+        # one statement on PostgreSQL, so the autocommit reader suffices
+        _, page = run_read(current().reader, lambda conn: get_transaction_page(conn, gcid, query))
     except UnknownGcid as exc:
         raise NotFound(exc.detail) from None
     if principal.has_scope(Scope.PII_READ):

@@ -29,6 +29,7 @@ from customer360 import (
 )
 from identity.errors import UnknownGcid
 from pipelines.features import FeatureStoreError
+from pipelines.storage import run_read
 
 __all__ = ["Gcid", "router"]
 
@@ -86,8 +87,8 @@ def read_customer(gcid: Gcid, principal: CustomerReader) -> Response:
     """
     deps = current()
     try:
-        with deps.engine.connect() as conn:
-            profile = get_profile(conn, gcid, transactions=20)  # one round trip on PostgreSQL
+        # one statement on PostgreSQL, so the autocommit reader suffices
+        profile = run_read(deps.reader, lambda conn: get_profile(conn, gcid, transactions=20))
     except UnknownGcid as exc:
         raise NotFound(exc.detail) from None
     customer, risk, transactions = profile.customer, profile.risk, profile.recent_transactions

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
-__all__ = ["create_db_engine", "migrate"]
+__all__ = ["create_db_engine", "migrate", "reader_engine", "run_read"]
+
+T = TypeVar("T")
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -38,6 +42,39 @@ def create_db_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=5)
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """An engine for single-statement reads beside ``engine`` (PostgreSQL: its own pool).
+
+    Autocommit, so a read is one round trip instead of four (no ``BEGIN``, no ``ROLLBACK`` when the
+    connection returns to the pool, no pre-ping ``SELECT 1``): a connection the server dropped is
+    detected on use instead, and :func:`run_read` retries once on a fresh one. SQLite: ``engine``
+    itself (an in-memory database has a single connection; a file one reads without round trips).
+    """
+    if engine.dialect.name == "sqlite":
+        return engine
+    return create_engine(
+        engine.url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=False,
+        pool_timeout=5,
+        isolation_level="AUTOCOMMIT",
+    )
+
+
+def run_read(engine: Engine, read: Callable[[Connection], T]) -> T:
+    """``read`` on a pooled connection of ``engine``; once more if the connection proved dropped
+    (a server restart: SQLAlchemy then invalidates the pool, so the retry gets a new connection)."""
+    try:
+        with engine.connect() as conn:
+            return read(conn)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    with engine.connect() as conn:
+        return read(conn)
 
 
 def migrate(engine: Engine, revision: str = "heads") -> None:
