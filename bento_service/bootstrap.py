@@ -106,7 +106,8 @@ def bootstrap(
     challengers: Mapping[DecisionType, Scorer] | None = None,
 ) -> ServiceDeps:
     settings = settings or get_service_settings()
-    engine = engine or create_db_engine(settings.db_url)
+    # single-row reads and the decision log: the plan cache pays (see create_db_engine)
+    engine = engine or create_db_engine(settings.db_url, plan_per_execution=False)
     decision_features = features
     if features is None:
         features, decision_features = _feature_reader(settings)

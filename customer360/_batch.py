@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Table, Text, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import ARRAY, Connection, Table, Text, and_, bindparam, delete, func, insert, select, tuple_
 
 from pipelines.events import (
     AccountChanged,
@@ -86,7 +86,7 @@ class ProjectionBatch:
         pk = _pk(table)
         for i in range(0, len(missing), 500):
             chunk = missing[i : i + 500]
-            rows = self._conn.execute(select(table).where(self._keys_in(table, chunk))).all()
+            rows = self._conn.execute(self._select_keys(table, chunk)).all()
             stored = self._stored.setdefault(table.name, set())
             for r in rows:
                 m = dict(r._mapping)
@@ -96,16 +96,29 @@ class ProjectionBatch:
             for k in chunk:
                 cache.setdefault(k, None)
 
-    def _keys_in(self, table: Table, keys: list[Key]) -> Any:
-        """``primary key IN keys``; on PostgreSQL as arrays (``unnest``), so the statement text, and
-        with it the driver's parse and the server's plan, does not change with the number of keys."""
+    def _key_table(self, table: Table, keys: list[Key]) -> Any:
+        """On PostgreSQL, ``keys`` as a table (``unnest`` of one array per key column) to join on the
+        primary key: one statement text whatever the number of keys, so the driver prepares it
+        once (the engine plans each execution with its parameters: see ``create_db_engine``)."""
+        arrays = [bindparam(None, [k[i] for k in keys], type_=ARRAY(Text)) for i in range(len(_pk(table)))]
+        return func.unnest(*arrays).table_valued(*(f"k{i}" for i in range(len(arrays)))).render_derived()
+
+    def _on_keys(self, table: Table, keyed: Any) -> list[Any]:
+        return [table.c[n] == keyed.c[f"k{i}"] for i, n in enumerate(_pk(table))]
+
+    def _select_keys(self, table: Table, keys: list[Key]) -> Any:
         cols = [table.c[n] for n in _pk(table)]
         if self._conn.dialect.name != "postgresql":
-            return tuple_(*cols).in_(keys)
-        arrays = [
-            func.unnest(bindparam(None, [k[i] for k in keys], type_=ARRAY(Text))) for i in range(len(cols))
-        ]
-        return tuple_(*cols).in_(select(*arrays))
+            return select(table).where(tuple_(*cols).in_(keys))
+        keyed = self._key_table(table, keys)
+        return select(table).join(keyed, and_(*self._on_keys(table, keyed)))
+
+    def _delete_keys(self, table: Table, keys: list[Key]) -> Any:
+        cols = [table.c[n] for n in _pk(table)]
+        if self._conn.dialect.name != "postgresql":
+            return delete(table).where(tuple_(*cols).in_(keys))
+        keyed = self._key_table(table, keys)
+        return delete(table).where(*self._on_keys(table, keyed))
 
     def _get(self, table: Table, key: Key) -> Row | None:
         if key not in self._rows.get(table.name, {}):
@@ -129,7 +142,7 @@ class ProjectionBatch:
                 chunk = ordered[i : i + 500]
                 old = [k for k in chunk if k in stored]
                 if old:
-                    self._conn.execute(delete(table).where(self._keys_in(table, old)))
+                    self._conn.execute(self._delete_keys(table, old))
                 rows = [self._rows[name][k] for k in chunk]
                 self._conn.execute(insert(table), [r for r in rows if r is not None])
                 stored.update(chunk)
