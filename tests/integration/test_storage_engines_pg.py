@@ -1,11 +1,12 @@
-"""The API's autocommit reader on PostgreSQL: one round trip per read, and a dropped connection
-costs a retry, not an error."""
+"""Engines on PostgreSQL: the processors plan each execution with its parameters; the API's
+autocommit reader makes a read one round trip, and a dropped connection costs a retry, not an
+error."""
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from pipelines.storage import reader_engine, run_read
+from pipelines.storage import create_db_engine, reader_engine, run_read
 from tests.services import PG_ADMIN
 
 pytestmark = pytest.mark.integration
@@ -66,3 +67,18 @@ def test_errors_that_are_not_disconnects_are_not_retried(pg_engine) -> None:
         assert len(calls) == 1
     finally:
         reader.dispose()
+
+
+@pytest.mark.parametrize(("per_execution", "mode"), [(True, "force_custom_plan"), (False, "auto")])
+def test_processors_plan_each_execution_and_the_api_keeps_the_plan_cache(pg_url, per_execution, mode) -> None:
+    engine = create_db_engine(pg_url, plan_per_execution=per_execution)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW plan_cache_mode")).scalar_one() == mode
+        reader = reader_engine(engine)
+        assert (
+            run_read(reader, lambda conn: conn.execute(text("SHOW plan_cache_mode")).scalar_one()) == "auto"
+        )
+        reader.dispose()
+    finally:
+        engine.dispose()
