@@ -16,7 +16,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Table, Text, and_, bindparam, delete, func, insert, select, tuple_
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    Connection,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from pipelines.events import (
     AccountChanged,
@@ -143,10 +157,26 @@ class ProjectionBatch:
                 old = [k for k in chunk if k in stored]
                 if old:
                     self._conn.execute(self._delete_keys(table, old))
-                rows = [self._rows[name][k] for k in chunk]
-                self._conn.execute(insert(table), [r for r in rows if r is not None])
+                rows = [r for r in (self._rows[name][k] for k in chunk) if r is not None]
+                if rows:
+                    self._conn.execute(*self._insert(table, rows))
                 stored.update(chunk)
         self._dirty = {}
+
+    def _insert(self, table: Table, rows: list[Row]) -> tuple[Any, ...]:
+        """The statement (and parameters) inserting ``rows``. On PostgreSQL, for tables without JSON
+        columns, one ``INSERT … SELECT unnest(…), …`` with an array per column: one statement the
+        server runs once, instead of one execution per row (half the worker's database time)."""
+        if self._conn.dialect.name != "postgresql" or any(
+            isinstance(c.type, JSON | JSONB) for c in table.columns
+        ):
+            return (insert(table), rows)
+        names = [c.name for c in table.columns]
+        arrays = [
+            func.unnest(bindparam(None, [r.get(n) for r in rows], type_=ARRAY(table.c[n].type)))
+            for n in names
+        ]
+        return (insert(table).from_select(names, select(*arrays)),)
 
     # ------------------------------------------------------------------------------ events
 
