@@ -17,7 +17,7 @@ from bento_service.decision_log import DecisionLog
 from bento_service.decisions import DecisionEngine, DecisionSpool, ModelFeatureReader, Scorer
 from bento_service.deps import ServiceDeps, install
 from bento_service.intake import ChannelIntake
-from bento_service.outbox import decision_relay, identity_operator_relay
+from bento_service.outbox import DecisionEventsPublisher, decision_relay, identity_operator_relay
 from bento_service.settings import ServiceSettings, get_service_settings
 from models.decisioning import DecisionType, RuleSet, bundled_rule_set, load_rule_set
 from pipelines.errors import ConfigurationError
@@ -112,6 +112,7 @@ def bootstrap(
     if features is None:
         features, decision_features = _feature_reader(settings)
     active = {t: bundled_rule_set(t) for t in DecisionType} | _rule_sets(settings.rule_sets)
+    out = publisher or _publisher(settings)
     decisions = DecisionEngine(
         engine=engine,
         features=decision_features or features,
@@ -128,9 +129,9 @@ def bootstrap(
         model_features=features if isinstance(features, ModelFeatureReader) else None,
         model_feature_services={DecisionType.TRANSACTION: "fraud_v1", DecisionType.CREDIT: "credit_v1"},
         budget_ms=settings.decision_budget_ms,
+        listener=DecisionEventsPublisher(engine, out),  # decision.events from the committed batches
     )
     decisions.warm_up()
-    out = publisher or _publisher(settings)
     deps = ServiceDeps(
         settings=settings,
         engine=engine,

@@ -5,7 +5,12 @@ the record, so altering, deleting or reordering any record breaks every hash aft
 (:func:`verify_chain`). Appends are serialised: an in-process lock plus, on PostgreSQL, a
 transaction-scoped advisory lock, so concurrent workers never fork the chain. The API appends
 through a :class:`GroupCommitter` (one writer thread batching concurrent appends into one
-transaction; each request still waits for its batch's commit before answering).
+transaction; each request still waits for its batch's commit before answering). Each batch also
+inserts, in the same statement, its ``decision_outbox`` mark (the batch's ``seq`` range, not yet
+published to ``decision.events``); the writer hands the committed batch to a
+:class:`CommitListener` (:class:`bento_service.outbox.DecisionEventsPublisher`), which publishes
+it from memory and clears the mark. A record is JSON-encoded once (:attr:`LogEntry.record_json`):
+the same text is hashed and stored.
 """
 
 from __future__ import annotations
@@ -13,24 +18,27 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import queue
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
-from pipelines.storage.schema import decision_log
+from pipelines.storage import reader_engine, run_read
+from pipelines.storage.schema import decision_log, decision_outbox
 
 __all__ = [
     "GENESIS",
     "ChainReport",
+    "CommitListener",
     "DecisionLog",
     "GroupCommitter",
     "LogEntry",
@@ -39,6 +47,8 @@ __all__ = [
     "record_hash",
     "verify_chain",
 ]
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 _ADVISORY_KEY = 7_316_002  # arbitrary, constant: "decision log chain"
@@ -50,7 +60,14 @@ _PG_COLUMNS = (
     "decision_id, idempotency_key, decision_type, gcid, outcome, reason_codes, rule_set_version, "
     "model_version, score, degraded, latency_ms, record, decided_at, prev_hash, record_hash"
 )
-_PG_ROW = "(" + ",".join(["%s"] * 15) + ")"
+_PG_ROW = "(" + ",".join(["%s"] * 11 + ["%s::jsonb"] + ["%s"] * 3) + ")"  # the record: text, once
+# the batch's rows and its outbox mark (its seq range) in one statement: committed together
+_PG_INSERT = (
+    "WITH ins AS (INSERT INTO decision_log ({columns}) VALUES {rows} RETURNING seq, decision_id), "
+    "mark AS (INSERT INTO decision_outbox (lo, hi, created_at) "
+    "SELECT min(seq), max(seq), now() FROM ins) "
+    "SELECT seq, decision_id FROM ins"
+)
 
 
 def canonical_json(value: Any) -> str:
@@ -58,7 +75,12 @@ def canonical_json(value: Any) -> str:
 
 
 def record_hash(prev_hash: str, record: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(record)).encode()).hexdigest()
+    return _chained(prev_hash, canonical_json(record))
+
+
+def _chained(prev_hash: str, record_json: str) -> str:
+    """The link of a record whose canonical JSON is ``record_json`` (what :func:`record_hash` hashes)."""
+    return hashlib.sha256((prev_hash + record_json).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +95,7 @@ class StoredDecision:
 class DecisionLog:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reader = reader_engine(engine)  # single-row reads: autocommit, no pre-ping
         self._lock = threading.Lock()
         self._pg = engine.dialect.name == "postgresql"
 
@@ -81,13 +104,13 @@ class DecisionLog:
         return self._engine
 
     def find_by_idempotency_key(self, key: str) -> StoredDecision | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(select(decision_log).where(decision_log.c.idempotency_key == key)).first()
+        query = select(decision_log).where(decision_log.c.idempotency_key == key)
+        row = run_read(self._reader, lambda conn: conn.execute(query).first())
         return _stored(row) if row is not None else None
 
     def get(self, decision_id: str) -> StoredDecision | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(select(decision_log).where(decision_log.c.decision_id == decision_id)).first()
+        query = select(decision_log).where(decision_log.c.decision_id == decision_id)
+        row = run_read(self._reader, lambda conn: conn.execute(query).first())
         return _stored(row) if row is not None else None
 
     def append(
@@ -157,7 +180,7 @@ class DecisionLog:
             rows: list[dict[str, Any]] = []
             links: list[tuple[str, str]] = []
             for entry in entries:
-                digest = record_hash(prev_hash, entry.record)
+                digest = _chained(prev_hash, entry.record_json)
                 rows.append(
                     {**entry.columns, "record": entry.record, "prev_hash": prev_hash, "record_hash": digest}
                 )
@@ -180,6 +203,9 @@ class DecisionLog:
                 seqs = [by_id[row["decision_id"]] for row in rows]
                 if seqs != sorted(seqs):  # the chain order must be the seq order: never commit otherwise
                     raise RuntimeError("decision log batch was not numbered in chain order")
+            conn.execute(
+                insert(decision_outbox).values(lo=min(seqs), hi=max(seqs), created_at=datetime.now(UTC))
+            )
         return [
             StoredDecision(seq, e.columns["decision_id"], e.record, p, h)
             for seq, e, (p, h) in zip(seqs, entries, links, strict=True)
@@ -189,7 +215,8 @@ class DecisionLog:
         """The PostgreSQL path on the driver's cursor (the hot path: SQLAlchemy's per-statement
         work was half of the writer's CPU). Three round trips per batch: the advisory lock and the
         chain head (two statements in one simple query, so the head is read with a snapshot
-        taken after the lock is held), the multi-row insert, the commit."""
+        taken after the lock is held), the multi-row insert with the batch's outbox mark, the
+        commit. The record goes as the text that was hashed (cast to JSONB by the server)."""
         with conn.begin():
             raw: Any = conn.connection.driver_connection
             with raw.cursor() as cur:
@@ -200,7 +227,7 @@ class DecisionLog:
                 values: list[Any] = []
                 links: list[tuple[str, str]] = []
                 for entry in entries:
-                    digest = record_hash(prev_hash, entry.record)
+                    digest = _chained(prev_hash, entry.record_json)
                     c = entry.columns
                     values += [
                         c["decision_id"],
@@ -214,7 +241,7 @@ class DecisionLog:
                         c["score"],
                         c["degraded"],
                         c["latency_ms"],
-                        Jsonb(entry.record),
+                        entry.record_json,
                         c["decided_at"].astimezone(UTC),
                         prev_hash,
                         digest,
@@ -222,9 +249,7 @@ class DecisionLog:
                     links.append((prev_hash, digest))
                     prev_hash = digest
                 rows = ",".join([_PG_ROW] * len(entries))
-                statement = (
-                    f"INSERT INTO decision_log ({_PG_COLUMNS}) VALUES {rows} RETURNING seq, decision_id"
-                )
+                statement = _PG_INSERT.format(columns=_PG_COLUMNS, rows=rows)
                 try:
                     cur.execute(statement, values)
                 except psycopg.IntegrityError as exc:  # what callers catch (the spool drain: a duplicate)
@@ -241,10 +266,26 @@ class DecisionLog:
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
-    """One decision to append: its hashed ``record`` and the indexed columns beside it."""
+    """One decision to append: its hashed ``record`` and the indexed columns beside it.
+
+    ``record_json`` is the record's canonical JSON, encoded once: hashed and stored as it is.
+    """
 
     record: dict[str, Any]
     columns: dict[str, Any]
+    record_json: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "record_json", canonical_json(self.record))
+
+
+class CommitListener(Protocol):
+    """Told about every batch the :class:`GroupCommitter` committed (after its requests are
+    answered), e.g. to publish it; must not block (the writer thread calls it)."""
+
+    def committed(self, batch: Sequence[StoredDecision]) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class GroupCommitter:
@@ -257,12 +298,16 @@ class GroupCommitter:
     advisory lock serialises batches. A request that stops waiting cancels its future; a cancelled
     entry that was not yet taken into a batch is never written (the request spools it instead).
     If a batch fails, its entries are retried one by one so one bad entry (e.g. an idempotency
-    key raced by a retry) fails alone.
+    key raced by a retry) fails alone. ``listener`` gets every committed batch once its requests
+    have their answers (publishing never delays a decision).
     """
 
-    def __init__(self, log: DecisionLog, *, max_batch: int = 256) -> None:
+    def __init__(
+        self, log: DecisionLog, *, max_batch: int = 256, listener: CommitListener | None = None
+    ) -> None:
         self._log = log
         self._max_batch = max_batch
+        self._listener = listener
         self._queue: queue.SimpleQueue[tuple[LogEntry, Future[StoredDecision]] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -289,6 +334,8 @@ class GroupCommitter:
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.close()  # back to the pool
+        if self._listener is not None:
+            self._listener.close()
 
     def _run(self) -> None:
         while True:
@@ -322,15 +369,27 @@ class GroupCommitter:
                 return
             for entry, future in batch:  # one by one: only the bad entry fails
                 try:
-                    future.set_result(self._log.append_many([entry], self._connection())[0])
+                    one_stored = self._log.append_many([entry], self._connection())
                 except Exception as one:
                     self._release()
                     future.set_exception(one)
+                else:
+                    future.set_result(one_stored[0])
+                    self._tell(one_stored)
             return
         self.batches += 1
         self.appended += len(stored)
         for (_, future), result in zip(batch, stored, strict=True):
             future.set_result(result)
+        self._tell(stored)
+
+    def _tell(self, stored: list[StoredDecision]) -> None:
+        if self._listener is None:
+            return
+        try:
+            self._listener.committed(stored)
+        except Exception as exc:  # the batch's outbox mark stays: the sweeper publishes it
+            log.warning("decision log listener failed: %s", exc)
 
     def _connection(self) -> Connection:
         if self._conn is None:

@@ -4,30 +4,52 @@
 * ``identity_lineage`` rows decided by an operator (``POST /identity/merge|split``) →
   ``identity.events``, so the Customer 360 and the features follow hand-made merges and splits.
 
-The request path never touches Kafka. Each relay publishes rows in ``seq`` order and stores how far
-it got in ``outbox_position``; on PostgreSQL an advisory lock keeps one instance of each relay
-active among the API workers. A crash between publish and position update re-publishes a few rows
-with the same deterministic event ids (consumers are idempotent on ``event_id``).
+The request path never touches Kafka.
+
+``decision.events``: every decision-log batch is committed together with its ``decision_outbox``
+mark (its ``seq`` range). The process that wrote the batch publishes it from memory
+(:class:`DecisionEventsPublisher`, fed by the log's writer thread; no read-back of the records)
+and then deletes the mark, in bulk. The :class:`DecisionEventsSweeper` publishes, at a slow
+interval, the marks older than a grace period — batches whose process crashed or could not reach
+Kafka, and records drained from the spool — from the log itself. A record committed is therefore
+published at least once; a crash between publish and mark deletion, or a publisher slower than
+the grace period, re-publishes it with the same deterministic event id (consumers are idempotent
+on ``event_id``). Events of one process come in ``seq`` order; across worker processes they may
+interleave (the hash chain in the log is the order of record).
+
+``identity.events`` (operator decisions): the relay publishes rows in ``seq`` order and stores how
+far it got in ``outbox_position``. On PostgreSQL an advisory lock keeps one instance of each
+relay or sweeper active among the API workers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import queue
 import threading
+import time
 import zlib
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, text, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
+from bento_service.decision_log import StoredDecision
 from pipelines.events import DecisionMade, DecisionPayload, Topic, make_event_id
-from pipelines.storage.schema import decision_log, identity_lineage, outbox_position
+from pipelines.storage.schema import decision_log, decision_outbox, identity_lineage, outbox_position
 from pipelines.transport import EventPublisher
 
-__all__ = ["OutboxRelay", "decision_relay", "identity_operator_relay"]
+__all__ = [
+    "DecisionEventsPublisher",
+    "DecisionEventsSweeper",
+    "OutboxRelay",
+    "decision_relay",
+    "identity_operator_relay",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +59,17 @@ Fetch = Callable[[Connection, int, int], Sequence[tuple[int, str | None, bytes]]
 
 class OutboxRelay:
     def __init__(
-        self, name: str, topic: str, fetch: Fetch, engine: Engine, publisher: EventPublisher
+        self,
+        name: str,
+        topic: str,
+        fetch: Fetch,
+        engine: Engine,
+        publisher: EventPublisher,
+        *,
+        interval_s: float = 0.2,
     ) -> None:
         self.name = name
+        self.interval_s = interval_s
         self._topic = topic
         self._fetch = fetch
         self._engine = engine
@@ -47,15 +77,18 @@ class OutboxRelay:
         self._pg = engine.dialect.name == "postgresql"
         self._lock_key = zlib.crc32(name.encode())
 
+    def _leads(self, conn: Connection) -> bool:
+        """Whether this process runs the pass (one relay at a time across the API's workers: a
+        PostgreSQL advisory lock held until the transaction ends; SQLite has one process)."""
+        if not self._pg:
+            return True
+        lock = text("SELECT pg_try_advisory_xact_lock(:k)")
+        return bool(conn.execute(lock, {"k": self._lock_key}).scalar())
+
     def run_once(self, batch: int = 500) -> int:
         """Publish the next batch; returns how many rows were published."""
         with self._engine.begin() as conn:
-            if (
-                self._pg
-                and not conn.execute(
-                    text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self._lock_key}
-                ).scalar()
-            ):
+            if not self._leads(conn):
                 return 0
             position = conn.execute(
                 select(outbox_position.c.position).where(outbox_position.c.name == self.name)
@@ -78,7 +111,8 @@ class OutboxRelay:
             )
         return len(rows)
 
-    def run(self, stop: threading.Event, interval_s: float = 0.2) -> None:
+    def run(self, stop: threading.Event, interval_s: float | None = None) -> None:
+        interval_s = self.interval_s if interval_s is None else interval_s
         while not stop.is_set():
             try:
                 if self.run_once():
@@ -89,18 +123,164 @@ class OutboxRelay:
             stop.wait(interval_s)
 
 
-def _decision_rows(conn: Connection, position: int, limit: int) -> list[tuple[int, str | None, bytes]]:
-    rows = conn.execute(
-        select(decision_log.c.seq, decision_log.c.record, decision_log.c.record_hash)
-        .where(decision_log.c.seq > position)
-        .order_by(decision_log.c.seq)
-        .limit(limit)
-    ).all()
-    out = []
-    for row in rows:
-        event = _decision_event(row.record, row.record_hash)
-        out.append((int(row.seq), event.payload.gcid, event.model_dump_json().encode()))
-    return out
+def _no_rows(conn: Connection, position: int, limit: int) -> list[tuple[int, str | None, bytes]]:
+    return []
+
+
+class DecisionEventsSweeper(OutboxRelay):
+    """Publishes the ``decision_outbox`` marks older than ``grace_s`` from the log, then deletes
+    them (a mark wider than one run is published in parts: its ``lo`` moves forward)."""
+
+    def __init__(
+        self, engine: Engine, publisher: EventPublisher, *, grace_s: float = 10.0, interval_s: float = 2.0
+    ) -> None:
+        super().__init__(
+            "decision.events", Topic.DECISION.value, _no_rows, engine, publisher, interval_s=interval_s
+        )
+        self._grace = timedelta(seconds=grace_s)
+
+    def run_once(self, batch: int = 500) -> int:
+        with self._engine.begin() as conn:
+            if not self._leads(conn):
+                return 0
+            marks = conn.execute(
+                select(decision_outbox.c.lo, decision_outbox.c.hi)
+                .where(decision_outbox.c.created_at <= datetime.now(UTC) - self._grace)
+                .order_by(decision_outbox.c.lo)
+                .limit(batch)
+            ).all()
+            published = 0
+            for lo, hi in marks:  # the mark changes commit only after the flush below succeeded
+                room = batch - published
+                if room <= 0:
+                    break
+                rows = conn.execute(
+                    select(decision_log.c.seq, decision_log.c.record, decision_log.c.record_hash)
+                    .where(decision_log.c.seq >= lo, decision_log.c.seq <= hi)
+                    .order_by(decision_log.c.seq)
+                    .limit(room)
+                ).all()
+                for row in rows:
+                    gcid, value = _decision_message(row.record, row.record_hash)
+                    self._publisher.publish(self._topic, value, key=gcid)
+                published += len(rows)
+                if len(rows) < room or int(rows[-1].seq) >= hi:  # the whole range is out
+                    conn.execute(delete(decision_outbox).where(decision_outbox.c.lo == lo))
+                else:
+                    conn.execute(
+                        update(decision_outbox)
+                        .where(decision_outbox.c.lo == lo)
+                        .values(lo=int(rows[-1].seq) + 1)
+                    )
+                    break
+            if published:
+                self._publisher.flush()
+        return published
+
+
+class DecisionEventsPublisher:
+    """Publishes the decision log's committed batches from memory, then deletes their marks.
+
+    The log's writer thread calls :meth:`committed`; a thread of this class publishes whatever
+    batches were queued within ``linger_s``, flushes, and deletes their ``decision_outbox`` marks
+    in one statement (on PostgreSQL with ``synchronous_commit`` off: a lost deletion only
+    re-publishes). A batch
+    that cannot be published (Kafka down), or that does not fit the bounded queue, keeps its mark
+    for the :class:`DecisionEventsSweeper`.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        publisher: EventPublisher,
+        *,
+        max_queued: int = 10_000,
+        linger_s: float = 0.1,
+    ) -> None:
+        self._engine = engine
+        self._linger_s = linger_s
+        self._publisher = publisher
+        self._topic = Topic.DECISION.value
+        self._pg = engine.dialect.name == "postgresql"
+        self._queue: queue.SimpleQueue[Sequence[StoredDecision] | None] = queue.SimpleQueue()
+        self._max_queued = max_queued
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._conn: Connection | None = None
+        self.published = 0
+
+    def committed(self, batch: Sequence[StoredDecision]) -> None:
+        if not batch:
+            return
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="decision-events-publisher", daemon=True
+                    )
+                    self._thread.start()
+        if self._queue.qsize() < self._max_queued:
+            self._queue.put(batch)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=5)
+            self._thread = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            time.sleep(self._linger_s)  # gather: one flush and one mark deletion per round
+            batches = [item]
+            stop = False
+            while len(batches) < 1024:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batches.append(nxt)
+            self._publish(batches)
+            if stop:
+                return
+
+    def _publish(self, batches: list[Sequence[StoredDecision]]) -> None:
+        try:
+            for batch in batches:
+                for stored in batch:
+                    gcid, value = _decision_message(stored.record, stored.record_hash)
+                    self._publisher.publish(self._topic, value, key=gcid)
+            self._publisher.flush()
+        except Exception as exc:  # Kafka unavailable: the marks stay for the sweeper
+            log.warning("decision.events: %d batches left to the sweeper: %s", len(batches), exc)
+            return
+        self.published += sum(len(b) for b in batches)
+        try:
+            self._unmark([b[0].seq for b in batches])
+        except Exception as exc:  # the sweeper re-publishes these (same event ids)
+            log.warning("decision.events: marks not cleared: %s", exc)
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    conn.invalidate()
+                    conn.close()
+
+    def _unmark(self, los: list[int]) -> None:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        with self._conn.begin():
+            if self._pg:
+                self._conn.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            self._conn.execute(delete(decision_outbox).where(decision_outbox.c.lo.in_(los)))
 
 
 def _operator_identity_rows(
@@ -115,14 +295,22 @@ def _operator_identity_rows(
     return [(int(r.seq), r.gcid, json.dumps(r.detail["event"]).encode()) for r in rows]
 
 
-def decision_relay(engine: Engine, publisher: EventPublisher) -> OutboxRelay:
-    return OutboxRelay("decision.events", Topic.DECISION.value, _decision_rows, engine, publisher)
+def decision_relay(
+    engine: Engine, publisher: EventPublisher, *, grace_s: float = 10.0, interval_s: float = 2.0
+) -> DecisionEventsSweeper:
+    """The sweeper of ``decision.events`` leftovers (see :class:`DecisionEventsSweeper`)."""
+    return DecisionEventsSweeper(engine, publisher, grace_s=grace_s, interval_s=interval_s)
 
 
 def identity_operator_relay(engine: Engine, publisher: EventPublisher) -> OutboxRelay:
     return OutboxRelay(
         "identity.events:operator", Topic.IDENTITY.value, _operator_identity_rows, engine, publisher
     )
+
+
+def _decision_message(record: dict[str, Any], record_hash: str) -> tuple[str | None, bytes]:
+    event = _decision_event(record, record_hash)
+    return event.payload.gcid, event.model_dump_json().encode()
 
 
 def _decision_event(record: dict[str, Any], record_hash: str) -> DecisionMade:

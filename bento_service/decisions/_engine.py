@@ -32,7 +32,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
-from bento_service.decision_log import DecisionLog, GroupCommitter, LogEntry, StoredDecision
+from bento_service.decision_log import (
+    CommitListener,
+    DecisionLog,
+    GroupCommitter,
+    LogEntry,
+    StoredDecision,
+)
 from bento_service.decisions._lookups import LruCache, Profile, read_customer
 from bento_service.decisions._ports import ModelFeatureReader, Score, Scorer
 from bento_service.decisions._spool import DecisionSpool
@@ -50,6 +56,7 @@ from bento_service.schemas import (
 from identity.errors import UnknownGcid
 from models.decisioning import REASON_TEXT, DecisionType, PolicyResult, RuleSet, evaluate
 from pipelines.features import FeatureReader, OnlineFeatures
+from pipelines.storage import reader_engine, run_read
 
 __all__ = ["DecisionEngine", "IdempotencyConflict", "build_context", "decision_type_of"]
 
@@ -119,8 +126,11 @@ class DecisionEngine:
         model_features: ModelFeatureReader | None = None,
         model_feature_services: Mapping[DecisionType, str] | None = None,
         budget_ms: float = 50.0,
+        listener: CommitListener | None = None,
     ) -> None:
         self._db = engine
+        # the customer read: autocommit, no pre-ping (one round trip, not four; see reader_engine)
+        self._reader = reader_engine(engine)
         self._features = features
         self._log = decision_log
         self._spool = spool
@@ -136,7 +146,7 @@ class DecisionEngine:
         self._profiles: LruCache[str, Profile] = LruCache(100_000)
         self._answers: LruCache[str, tuple[str, DecisionResponse]] = LruCache(10_000)
         self._drain_lock = threading.Lock()
-        self._committer = GroupCommitter(decision_log)
+        self._committer = GroupCommitter(decision_log, listener=listener)
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -238,8 +248,7 @@ class DecisionEngine:
     def warm_up(self) -> None:
         """Open a database connection and load the feature registry before the first request."""
         try:
-            with self._db.connect() as conn:
-                read_customer(conn, None, "warm-up", "warm-up")
+            run_read(self._reader, lambda conn: read_customer(conn, None, "warm-up", "warm-up"))
         except Exception as exc:
             log.warning("warm-up: database not reachable yet: %s", exc)
         try:
@@ -272,6 +281,8 @@ class DecisionEngine:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._committer.close()
+        if self._reader is not self._db:
+            self._reader.dispose()
 
     # -- steps ------------------------------------------------------------------------------------
 
@@ -353,10 +364,12 @@ class DecisionEngine:
     ) -> None:
         """The body of :meth:`_gather` (runs on the pool; writes ``got`` only while not late)."""
         try:
-            with self._db.connect() as conn:
-                gcid, profile = read_customer(
+            gcid, profile = run_read(
+                self._reader,
+                lambda conn: read_customer(
                     conn, request.gcid, request.source_system, request.customer_source_key
-                )
+                ),
+            )
             if gcid is not None:
                 if request.gcid is None:
                     self._gcids.put((str(request.source_system), str(request.customer_source_key)), gcid)

@@ -1,8 +1,14 @@
-"""``POST /v1/decisions/{transaction,login,credit}`` and ``GET /v1/decisions/{id}``."""
+"""``POST /v1/decisions/{transaction,login,credit}`` and ``GET /v1/decisions/{id}``.
+
+The decision routes answer with the engine's :class:`DecisionResponse` serialised once
+(``model_dump_json``) as a raw response: ``response_model`` still documents it in OpenAPI, but
+FastAPI's dump → re-validate → re-encode of the returned model is skipped. The model is built
+by the engine from typed values, so nothing the re-validation could catch reaches it.
+"""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Header, Path, Response
 
 from bento_service.auth import Principal, Scope, require_scope
 from bento_service.deps import current, verifier
@@ -29,6 +35,7 @@ IdempotencyKey = Annotated[
         description="Retries with the same key return the first decision instead of deciding again",
     ),
 ]
+_JSON = "application/json"
 ERRORS: dict[int | str, dict[str, str]] = {
     404: {"description": "The GCID given is unknown (problem details)"},
     409: {"description": "Idempotency-Key reused with a different request"},
@@ -44,17 +51,17 @@ ERRORS: dict[int | str, dict[str, str]] = {
 )
 async def transaction_decision(
     request: TransactionDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
-) -> DecisionResponse:
+) -> Response:
     """APPROVE / REVIEW / STEP_UP / DECLINE with reason codes; logged before the answer returns."""
-    return await current().decisions.decide_async(request, idempotency_key)
+    return _raw(await current().decisions.decide_async(request, idempotency_key))
 
 
 @router.post("/login", response_model=DecisionResponse, summary="Decide on a sign-in", responses=ERRORS)
 async def login_decision(
     request: LoginDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
-) -> DecisionResponse:
+) -> Response:
     """ALLOW / STEP_UP / DENY with reason codes."""
-    return await current().decisions.decide_async(request, idempotency_key)
+    return _raw(await current().decisions.decide_async(request, idempotency_key))
 
 
 @router.post(
@@ -65,9 +72,9 @@ async def login_decision(
 )
 async def credit_decision(
     request: CreditDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
-) -> DecisionResponse:
+) -> Response:
     """APPROVE / REVIEW / DECLINE with the pre-approved ``limit``."""
-    return await current().decisions.decide_async(request, idempotency_key)
+    return _raw(await current().decisions.decide_async(request, idempotency_key))
 
 
 @router.get(
@@ -80,3 +87,7 @@ def read_decision(
     decision_id: Annotated[str, Path(min_length=8, max_length=64)], _principal: DecisionReader
 ) -> DecisionRecord:
     return current().decisions.stored(decision_id)
+
+
+def _raw(answer: DecisionResponse) -> Response:
+    return Response(answer.model_dump_json(), media_type=_JSON)

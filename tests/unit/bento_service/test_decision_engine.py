@@ -163,8 +163,9 @@ def test_database_down_uses_the_cached_profile_and_spools_the_record(db, tmp_pat
     assert engine.drain_spool() == 0
     assert engine.stored(spooled.decision_id).decision.outcome == spooled.outcome
     assert verify_chain(db).ok
-    relay = decision_relay(db, bus.publisher())
+    relay = decision_relay(db, bus.publisher(), grace_s=0)  # no publisher here: all left to the sweeper
     assert relay.run_once() == 2  # the spooled decision is published once it reaches the log
+    assert relay.run_once() == 0  # and only once
     assert [json.loads(r.value)["payload"]["decision_id"] for r in bus.records("decision.events")] == [
         first.decision_id,
         spooled.decision_id,
