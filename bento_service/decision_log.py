@@ -103,6 +103,11 @@ class DecisionLog:
     def engine(self) -> Engine:
         return self._engine
 
+    def dispose(self) -> None:
+        """Close the reader's pooled connections (the engine is the caller's)."""
+        if self._reader is not self._engine:
+            self._reader.dispose()
+
     def find_by_idempotency_key(self, key: str) -> StoredDecision | None:
         query = select(decision_log).where(decision_log.c.idempotency_key == key)
         row = run_read(self._reader, lambda conn: conn.execute(query).first())

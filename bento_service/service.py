@@ -41,6 +41,7 @@ class BrainService:
     def shutdown(self) -> None:
         self._stop.set()
         self.deps.decisions.close()
+        self.deps.reader.dispose()
 
     @bentoml.api(route="/v1/noop")  # type: ignore[untyped-decorator]
     def noop(self) -> dict[str, Any]:

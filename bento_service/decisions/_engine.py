@@ -283,6 +283,7 @@ class DecisionEngine:
         self._committer.close()
         if self._reader is not self._db:
             self._reader.dispose()
+        self._log.dispose()
 
     # -- steps ------------------------------------------------------------------------------------
 

@@ -86,5 +86,6 @@ def test_decisions_survive_redis_postgres_and_kafka_outages(tmp_path, pg_url):
         report = verify_chain(direct)
         assert report.ok and report.checked == 4, report.problems
         engine.close()
+        deps.reader.dispose()
         deps.engine.dispose()
     direct.dispose()
