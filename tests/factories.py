@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bento_service.schemas import TransactionDecisionRequest
 from pipelines.events import (
     AccountChanged,
     AccountPayload,
@@ -106,3 +107,16 @@ def transaction(
 
 def hours(n: float) -> timedelta:
     return timedelta(hours=n)
+
+
+def decision_request(amount: str, **changes: Any) -> TransactionDecisionRequest:
+    """A transaction-decision request for the customer ``v5:C1`` (an M-Pesa payment in KES)."""
+    values: dict[str, Any] = {
+        "source_system": "v5",
+        "customer_source_key": "C1",
+        "amount": Decimal(amount),
+        "currency": "KES",
+        "txn_type": "payment",
+        "channel": "mpesa",
+    }
+    return TransactionDecisionRequest(**(values | changes))

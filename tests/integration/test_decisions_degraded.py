@@ -13,26 +13,18 @@ from sqlalchemy.engine import make_url
 
 from bento_service.bootstrap import bootstrap
 from bento_service.decision_log import verify_chain
-from bento_service.schemas import TransactionDecisionRequest
 from bento_service.settings import ServiceSettings
 from pipelines.features import VelocityRow
 from pipelines.features.feast_store import FeastFeatureStore
 from pipelines.processors import IdentityHandler
 from pipelines.storage import create_db_engine, migrate
 from pipelines.transport import InProcessBus
-from tests.factories import customer
+from tests.factories import customer, decision_request
 from tests.faults import proxied
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
-REQUEST = TransactionDecisionRequest(
-    source_system="v5",
-    customer_source_key="C1",
-    amount=Decimal("60000.00"),
-    currency="KES",
-    txn_type="payment",
-    channel="mpesa",
-)
+REQUEST = decision_request("60000.00")
 
 
 def test_decisions_survive_redis_postgres_and_kafka_outages(tmp_path, pg_url):

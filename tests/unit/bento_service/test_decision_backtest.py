@@ -1,19 +1,17 @@
 """Backtests replay postings through the same decision code, with point-in-time features."""
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 
 from bento_service.decision_log import DecisionLog
 from bento_service.decisions import DecisionEngine, DecisionSpool, backtest
-from bento_service.schemas import TransactionDecisionRequest
 from models.decisioning import DecisionType, bundled_rule_set
 from pipelines.features import InMemoryFeatureStore
 from pipelines.processors import Customer360Handler, IdentityHandler
 from pipelines.storage import create_db_engine, migrate
 from pipelines.transport import InProcessBus
-from tests.factories import customer, transaction
+from tests.factories import customer, decision_request, transaction
 
 pytestmark = pytest.mark.unit
 
@@ -44,15 +42,7 @@ def test_backtest_reports_outcomes_fraud_caught_and_the_diff_with_served(db, tmp
         rule_sets={t: bundled_rule_set(t) for t in DecisionType},
     )
     served = engine.decide(
-        TransactionDecisionRequest(
-            source_system="v5",
-            customer_source_key="C1",
-            reference="BIG",
-            amount=Decimal("200000.00"),
-            currency="KES",
-            txn_type="payment",
-            channel="mpesa",
-        ),
+        decision_request("200000.00", reference="BIG"),
         None,
     )
     assert served.outcome == "REVIEW"  # no online features were served: amount rule only

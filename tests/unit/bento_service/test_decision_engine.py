@@ -11,25 +11,17 @@ import pytest
 from bento_service.decision_log import DecisionLog, verify_chain
 from bento_service.decisions import DecisionEngine, DecisionSpool, Score
 from bento_service.outbox import decision_relay
-from bento_service.schemas import TransactionDecisionRequest
 from models.decisioning import DecisionType, bundled_rule_set, parse_rule_set
 from pipelines.features import FeatureStoreUnavailable, InMemoryFeatureStore, OnlineFeatures
 from pipelines.processors import IdentityHandler
 from pipelines.storage import create_db_engine, migrate
 from pipelines.transport import InProcessBus
-from tests.factories import customer
+from tests.factories import customer, decision_request
 
 pytestmark = pytest.mark.unit
 
 RULES = {t: bundled_rule_set(t) for t in DecisionType}
-BIG = TransactionDecisionRequest(
-    source_system="v5",
-    customer_source_key="C1",
-    amount=Decimal("60000"),
-    currency="KES",
-    txn_type="payment",
-    channel="mpesa",
-)
+BIG = decision_request("60000")
 SMALL = BIG.model_copy(update={"amount": Decimal("100")})
 
 

@@ -3,7 +3,6 @@ cleared, or — Kafka down — left marked for the sweeper, which publishes each
 
 import json
 import time
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -11,7 +10,6 @@ from sqlalchemy import func, select
 from bento_service.decision_log import DecisionLog, verify_chain
 from bento_service.decisions import DecisionEngine, DecisionSpool
 from bento_service.outbox import DecisionEventsPublisher, decision_relay
-from bento_service.schemas import TransactionDecisionRequest
 from models.decisioning import DecisionType, bundled_rule_set
 from pipelines.errors import TransportError
 from pipelines.features import InMemoryFeatureStore
@@ -19,18 +17,11 @@ from pipelines.processors import IdentityHandler
 from pipelines.storage import create_db_engine, migrate
 from pipelines.storage.schema import decision_log, decision_outbox, outbox_position
 from pipelines.transport import InProcessBus
-from tests.factories import customer
+from tests.factories import customer, decision_request
 
 pytestmark = pytest.mark.unit
 
-REQUEST = TransactionDecisionRequest(
-    source_system="v5",
-    customer_source_key="C1",
-    amount=Decimal("100"),
-    currency="KES",
-    txn_type="payment",
-    channel="mpesa",
-)
+REQUEST = decision_request("100")
 
 
 class KafkaDown:
