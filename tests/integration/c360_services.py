@@ -8,17 +8,31 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from customer360 import projection_snapshot
 from pipelines.bootstrap import event_key
 from pipelines.events import BrainEvent, topic_of
 from pipelines.processors import Customer360Handler
+from pipelines.storage import create_db_engine, migrate
 from pipelines.storage.schema import processed_event
 from pipelines.transport._kafka import KafkaEventPublisher
-from tests.services import KAFKA, ROOT
+from tests.services import KAFKA, ROOT, postgres_database
+from tests.unit.customer360.c360_world import write_graph
 
-__all__ = ["apply_clean", "processed", "publish", "services_env", "start_worker", "wait_processed"]
+Snapshot = dict[str, list[tuple[Any, ...]]]
+
+__all__ = [
+    "apply_clean",
+    "clean_run_snapshot",
+    "processed",
+    "publish",
+    "services_env",
+    "start_worker",
+    "wait_processed",
+]
 
 
 def publish(prefix: str, events: Sequence[BrainEvent]) -> None:
@@ -85,3 +99,17 @@ def apply_clean(engine: Engine, events: Sequence[BrainEvent], batch: int = 500) 
         for e in events[i : i + batch]:
             handler.handle(e)
         handler.flush()
+
+
+def clean_run_snapshot(graph: dict[str, list[tuple[str, str]]], events: Sequence[BrainEvent]) -> Snapshot:
+    """The projection tables after :func:`apply_clean` of ``events`` on a fresh database holding
+    ``graph``: what a run with crashes, restarts or several workers must equal."""
+    with postgres_database() as url:
+        engine = create_db_engine(url)
+        migrate(engine)
+        write_graph(engine, graph)
+        apply_clean(engine, events)
+        with engine.connect() as conn:
+            snapshot = projection_snapshot(conn)
+        engine.dispose()
+    return snapshot

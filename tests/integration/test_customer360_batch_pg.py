@@ -6,9 +6,7 @@ from sqlalchemy import insert
 
 from customer360 import projection_snapshot
 from customer360._batch import ProjectionBatch
-from pipelines.storage import create_db_engine, migrate
-from tests.integration.c360_services import apply_clean
-from tests.services import postgres_database
+from tests.integration.c360_services import apply_clean, clean_run_snapshot
 from tests.unit.customer360.c360_world import synthetic_stream, write_graph
 
 pytestmark = pytest.mark.integration
@@ -22,14 +20,7 @@ def test_array_inserts_equal_row_by_row_inserts(pg_engine, monkeypatch) -> None:
         got = projection_snapshot(conn)
 
     monkeypatch.setattr(ProjectionBatch, "_insert", lambda self, table, rows: (insert(table), rows))
-    with postgres_database() as url:
-        reference = create_db_engine(url)
-        migrate(reference)
-        write_graph(reference, graph)
-        apply_clean(reference, events)
-        with reference.connect() as conn:
-            expected = projection_snapshot(conn)
-        reference.dispose()
+    expected = clean_run_snapshot(graph, events)
     assert {t: len(r) for t, r in got.items()} == {t: len(r) for t, r in expected.items()}
     assert sum(len(r) for r in got.values()) > len(events) // 2
     assert got == expected

@@ -11,16 +11,14 @@ import signal
 import pytest
 
 from customer360 import projection_snapshot
-from pipelines.storage import create_db_engine, migrate
 from tests.integration.c360_services import (
-    apply_clean,
+    clean_run_snapshot,
     processed,
     publish,
     services_env,
     start_worker,
     wait_processed,
 )
-from tests.services import postgres_database
 from tests.unit.customer360.c360_world import synthetic_stream, write_graph
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -54,14 +52,7 @@ def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(pg_engine, pg_u
         worker.wait(30)
     assert processed(pg_engine) == len(events)
 
-    with postgres_database() as clean_url:
-        clean = create_db_engine(clean_url)
-        migrate(clean)
-        write_graph(clean, graph)
-        apply_clean(clean, events)
-        with clean.connect() as conn:
-            expected = projection_snapshot(conn)
-        clean.dispose()
+    expected = clean_run_snapshot(graph, events)
     with pg_engine.connect() as conn:
         got = projection_snapshot(conn)
     assert {t: len(r) for t, r in got.items()} == {t: len(r) for t, r in expected.items()}
