@@ -33,14 +33,13 @@ from tempfile import mkdtemp
 import httpx
 import uvicorn
 
+from bench.customer360_reads import bootstrap_api, keepalive_get, pct
 from bento_service.app import build_app
-from bento_service.bootstrap import bootstrap, dev_token_issuer
+from bento_service.bootstrap import dev_token_issuer
 from bento_service.settings import ServiceSettings
 from pipelines.bootstrap import event_key
 from pipelines.events import topic_of
-from pipelines.features import InMemoryFeatureStore
 from pipelines.storage import create_db_engine, migrate
-from pipelines.transport import InProcessBus
 from tests.integration.c360_services import processed, publish, services_env, start_worker, wait_processed
 from tests.services import KAFKA, kafka_topics, postgres_database
 from tests.unit.customer360.c360_world import synthetic_stream, txn, write_graph
@@ -49,20 +48,8 @@ from tests.unit.customer360.c360_world import synthetic_stream, txn, write_graph
 Sample = tuple[str, str, float]
 
 
-def pct(xs: list[float], q: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else float("nan")
-
-
 def serve(db: str, run_dir: Path, sock: socket.socket) -> None:
-    settings = ServiceSettings(run_dir=run_dir, database_url=db)
-    bootstrap(
-        settings,
-        features=InMemoryFeatureStore(),
-        publisher=InProcessBus().publisher(),
-        scorers={},
-        challengers={},
-    )
+    bootstrap_api(db, run_dir)
     config = uvicorn.Config(
         build_app(),
         log_level="warning",
@@ -130,20 +117,6 @@ def produce(
     samples.put(("", "", time.perf_counter() - start))  # the end: how long sending took
 
 
-async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> bytes:
-    writer.write(request)
-    status = int((await reader.readline()).split()[1])
-    length = 0
-    while (line := await reader.readline()) not in (b"\r\n", b""):
-        name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
-            length = int(value)
-    body = await reader.readexactly(length)
-    if status != 200:
-        raise RuntimeError(f"HTTP {status}: {body[:200]!r}")
-    return body
-
-
 async def follow_samples(
     port: int, token: str, samples: Queue[Sample], producers: int, poll_s: float, timeout_s: float
 ) -> tuple[list[float], int, float]:
@@ -164,10 +137,10 @@ async def follow_samples(
         needle = f'"transaction_key":"{key}"'.encode()
         while time.perf_counter() < sent + timeout_s:
             try:
-                body = await _get(*conn, request)
+                body = await keepalive_get(*conn, request)
             except (IndexError, ConnectionError, asyncio.IncompleteReadError):  # closed: reconnect
                 conn = await asyncio.open_connection("127.0.0.1", port)
-                body = await _get(*conn, request)
+                body = await keepalive_get(*conn, request)
             if needle in body:
                 latencies.append((time.perf_counter() - sent) * 1000)
                 idle.append(conn)
