@@ -89,6 +89,15 @@ class _Gathered:
     late: bool = False  # set at the deadline: the reading task's later results are discarded
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def degrade(self, cause: str) -> bool:
+        """Record that a step fell back; False once the deadline passed (the reading task stops:
+        its results are discarded)."""
+        with self.lock:
+            if self.late:
+                return False
+            self.causes.append(cause)
+            return True
+
     def snapshot(self) -> _Gathered:
         return _Gathered(
             self.gcid,
@@ -381,10 +390,8 @@ class DecisionEngine:
         except Exception as exc:
             log.warning("decision without the database: %s", exc)
             gcid, profile = self._cached(request)
-            with got.lock:
-                if got.late:
-                    return
-                got.causes.append("database")
+            if not got.degrade("database"):
+                return
         with got.lock:
             if got.late:
                 return
@@ -396,10 +403,8 @@ class DecisionEngine:
                 features = self._features.online_features(gcid)
             except Exception as exc:
                 log.warning("decision without features for %s: %s", gcid, exc)
-                with got.lock:
-                    if got.late:
-                        return
-                    got.causes.append("features")
+                if not got.degrade("features"):
+                    return
         with got.lock:
             if got.late:
                 return
@@ -412,10 +417,8 @@ class DecisionEngine:
                 feature_values = {**feature_values, **self._model_inputs(service, gcid, request)}
             except Exception as exc:
                 log.warning("model features %s unavailable: %s", service, exc)
-                with got.lock:
-                    if got.late:
-                        return
-                    got.causes.append("features")
+                if not got.degrade("features"):
+                    return
         if scorer is not None:
             try:
                 score: Score | None = scorer.score(feature_values)
