@@ -51,3 +51,14 @@ def api(tmp_path):
     with TestClient(build_app()) as client:
         yield Api(client, settings, bus, features, engine)
     engine.dispose()
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A migrated SQLite database where the customer ``v5:C1`` is resolved (the decision tests'
+    requester); a test module may define its own ``db`` with more in it."""
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'brain.db'}")
+    migrate(engine)
+    IdentityHandler(engine, InProcessBus().publisher()).handle(customer("v5", "C1"))
+    yield engine
+    engine.dispose()

@@ -13,10 +13,8 @@ from bento_service.decisions import DecisionEngine, DecisionSpool, Score
 from bento_service.outbox import decision_relay
 from models.decisioning import DecisionType, bundled_rule_set, parse_rule_set
 from pipelines.features import FeatureStoreUnavailable, InMemoryFeatureStore, OnlineFeatures
-from pipelines.processors import IdentityHandler
-from pipelines.storage import create_db_engine, migrate
 from pipelines.transport import InProcessBus
-from tests.factories import customer, decision_request
+from tests.factories import decision_request
 
 pytestmark = pytest.mark.unit
 
@@ -59,15 +57,6 @@ class FlakyLog(DecisionLog):
         if self.down.is_set():
             raise ConnectionError("database unreachable")
         return super().append_many(entries, conn)
-
-
-@pytest.fixture
-def db(tmp_path):
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'brain.db'}")
-    migrate(engine)
-    IdentityHandler(engine, InProcessBus().publisher()).handle(customer("v5", "C1"))
-    yield engine
-    engine.dispose()
 
 
 def make_engine(db, tmp_path, *, features=None, log=None, budget_ms=50.0, **kw):

@@ -13,11 +13,10 @@ from bento_service.outbox import DecisionEventsPublisher, decision_relay
 from models.decisioning import DecisionType, bundled_rule_set
 from pipelines.errors import TransportError
 from pipelines.features import InMemoryFeatureStore
-from pipelines.processors import IdentityHandler
 from pipelines.storage import create_db_engine, migrate
 from pipelines.storage.schema import decision_log, decision_outbox, outbox_position
 from pipelines.transport import InProcessBus
-from tests.factories import customer, decision_request
+from tests.factories import decision_request
 
 pytestmark = pytest.mark.unit
 
@@ -32,15 +31,6 @@ class KafkaDown:
 
     def flush(self, timeout_s: float = 30.0) -> None:
         raise TransportError("Kafka unavailable")
-
-
-@pytest.fixture
-def db(tmp_path):
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'brain.db'}")
-    migrate(engine)
-    IdentityHandler(engine, InProcessBus().publisher()).handle(customer("v5", "C1"))
-    yield engine
-    engine.dispose()
 
 
 def _engine(db, tmp_path, publisher) -> DecisionEngine:
