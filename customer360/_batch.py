@@ -12,18 +12,21 @@ applied once: the processor filters redelivered ones through ``processed_event``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     JSON,
     Connection,
     Table,
     Text,
     and_,
     bindparam,
+    cast,
+    column,
     delete,
     func,
     insert,
@@ -69,6 +72,27 @@ def _pk(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.primary_key.columns)
 
 
+def _json_scalar(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot send {type(value).__name__} in a row set")
+
+
+def _recordset(rows: Iterable[Row], columns: Sequence[Any]) -> Any:
+    """``rows`` as a table on PostgreSQL: ``json_to_recordset`` of one JSON parameter, typed by
+    ``columns``. The rows are encoded by the standard library's C JSON encoder (psycopg dumps
+    array parameters element by element in Python: a third of the worker's time with one array
+    per column); keys missing from a row read as NULL."""
+    document = json.dumps(list(rows), default=_json_scalar, separators=(",", ":"), check_circular=False)
+    return (
+        func.json_to_recordset(cast(bindparam(None, document, type_=Text), JSON))
+        .table_valued(*columns)
+        .render_derived(with_types=True)
+    )
+
+
 class ProjectionBatch:
     """The per-record rows one batch reads and writes, inside the caller's transaction."""
 
@@ -111,11 +135,15 @@ class ProjectionBatch:
                 cache.setdefault(k, None)
 
     def _key_table(self, table: Table, keys: list[Key]) -> Any:
-        """On PostgreSQL, ``keys`` as a table (``unnest`` of one array per key column) to join on the
-        primary key: one statement text whatever the number of keys, so the driver prepares it
-        once (the engine plans each execution with its parameters: see ``create_db_engine``)."""
-        arrays = [bindparam(None, [k[i] for k in keys], type_=ARRAY(Text)) for i in range(len(_pk(table)))]
-        return func.unnest(*arrays).table_valued(*(f"k{i}" for i in range(len(arrays)))).render_derived()
+        """On PostgreSQL, ``keys`` as a table (:func:`_recordset` with columns ``k0``, ``k1``, …) to
+        join on the primary key: one statement text whatever the number of keys, so the driver
+        prepares it once (the engine plans each execution with its parameters: see
+        ``create_db_engine``)."""
+        width = len(_pk(table))
+        return _recordset(
+            ({f"k{i}": k[i] for i in range(width)} for k in keys),
+            [column(f"k{i}", Text) for i in range(width)],
+        )
 
     def _on_keys(self, table: Table, keyed: Any) -> list[Any]:
         return [table.c[n] == keyed.c[f"k{i}"] for i, n in enumerate(_pk(table))]
@@ -165,18 +193,15 @@ class ProjectionBatch:
 
     def _insert(self, table: Table, rows: list[Row]) -> tuple[Any, ...]:
         """The statement (and parameters) inserting ``rows``. On PostgreSQL, for tables without JSON
-        columns, one ``INSERT … SELECT unnest(…), …`` with an array per column: one statement the
-        server runs once, instead of one execution per row (half the worker's database time)."""
+        columns, one ``INSERT … SELECT … FROM json_to_recordset(…)``: one statement the server
+        runs once, instead of one execution per row (half the worker's database time)."""
         if self._conn.dialect.name != "postgresql" or any(
             isinstance(c.type, JSON | JSONB) for c in table.columns
         ):
             return (insert(table), rows)
         names = [c.name for c in table.columns]
-        arrays = [
-            func.unnest(bindparam(None, [r.get(n) for r in rows], type_=ARRAY(table.c[n].type)))
-            for n in names
-        ]
-        return (insert(table).from_select(names, select(*arrays)),)
+        given = _recordset(rows, [column(n, table.c[n].type) for n in names])
+        return (insert(table).from_select(names, select(*(given.c[n] for n in names))),)
 
     # ------------------------------------------------------------------------------ events
 
