@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from pipelines.dlq import DlqPolicy, dead_letter
 from pipelines.errors import EnterpriseBrainError
@@ -57,6 +57,8 @@ class ProcessorRunner:
         self.handled = 0
         #: True once a poll came back empty (caught up); False while a batch is in flight.
         self.caught_up = False
+        self._processing = PROCESSING_SECONDS.labels(handler.name)
+        self._consumed: dict[str, Any] = {}  # topic → labelled counter (labels() locks: not per event)
 
     def run_once(self) -> int:
         """Handle one polled batch and commit it; returns how many records it took."""
@@ -75,8 +77,11 @@ class ProcessorRunner:
                     raise
                 dead_letter(self._dlq, record, f"{exc.code}: {exc.detail}", name)
             else:
-                EVENTS_CONSUMED.labels(name, record.topic).inc()
-            PROCESSING_SECONDS.labels(name).observe(time.perf_counter() - started)
+                consumed = self._consumed.get(record.topic)
+                if consumed is None:
+                    consumed = self._consumed[record.topic] = EVENTS_CONSUMED.labels(name, record.topic)
+                consumed.inc()
+            self._processing.observe(time.perf_counter() - started)
         if records:
             self.handler.flush()
             self._consumer.commit()
