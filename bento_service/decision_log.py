@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import queue
 import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
@@ -32,6 +31,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from bento_service.batch_drainer import BatchDrainer
 from pipelines.storage import reader_engine, run_read
 from pipelines.storage.schema import decision_log, decision_outbox
 
@@ -311,30 +311,26 @@ class GroupCommitter:
         self, log: DecisionLog, *, max_batch: int = 256, listener: CommitListener | None = None
     ) -> None:
         self._log = log
-        self._max_batch = max_batch
         self._listener = listener
-        self._queue: queue.SimpleQueue[tuple[LogEntry, Future[StoredDecision]] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self._drainer: BatchDrainer[tuple[LogEntry, Future[StoredDecision]]] = BatchDrainer(
+            self._write_live, name="decision-log-writer", max_batch=max_batch
+        )
         self._conn: Connection | None = None
         self.batches = 0
         self.appended = 0
 
     def submit(self, entry: LogEntry) -> Future[StoredDecision]:
         future: Future[StoredDecision] = Future()
-        if self._thread is None:
-            with self._start_lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="decision-log-writer", daemon=True)
-                    self._thread.start()
-        self._queue.put((entry, future))
+        self._drainer.put((entry, future))
         return future
 
+    @property
+    def queued(self) -> int:
+        """Entries waiting for the writer."""
+        return self._drainer.queued
+
     def close(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._drainer.close()
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
@@ -342,27 +338,10 @@ class GroupCommitter:
         if self._listener is not None:
             self._listener.close()
 
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            stop = False
-            while len(batch) < self._max_batch:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                batch.append(nxt)
-            live = [(e, f) for e, f in batch if f.set_running_or_notify_cancel()]
-            if live:
-                self._write(live)
-            if stop:
-                return
+    def _write_live(self, batch: list[tuple[LogEntry, Future[StoredDecision]]]) -> None:
+        live = [(e, f) for e, f in batch if f.set_running_or_notify_cancel()]
+        if live:
+            self._write(live)
 
     def _write(self, batch: list[tuple[LogEntry, Future[StoredDecision]]]) -> None:
         try:

@@ -27,9 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import queue
 import threading
-import time
 import zlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -38,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
+from bento_service.batch_drainer import BatchDrainer
 from bento_service.decision_log import StoredDecision
 from pipelines.events import DecisionMade, DecisionPayload, Topic, make_event_id
 from pipelines.storage.schema import decision_log, decision_outbox, identity_lineage, outbox_position
@@ -198,60 +197,29 @@ class DecisionEventsPublisher:
         linger_s: float = 0.1,
     ) -> None:
         self._engine = engine
-        self._linger_s = linger_s
         self._publisher = publisher
         self._topic = Topic.DECISION.value
         self._pg = engine.dialect.name == "postgresql"
-        self._queue: queue.SimpleQueue[Sequence[StoredDecision] | None] = queue.SimpleQueue()
-        self._max_queued = max_queued
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self._drainer: BatchDrainer[Sequence[StoredDecision]] = BatchDrainer(
+            self._publish,
+            name="decision-events-publisher",
+            max_batch=1024,
+            linger_s=linger_s,  # gather: one flush and one mark deletion per round
+            max_queued=max_queued,
+        )
         self._conn: Connection | None = None
         self.published = 0
 
     def committed(self, batch: Sequence[StoredDecision]) -> None:
-        if not batch:
-            return
-        if self._thread is None:
-            with self._start_lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(
-                        target=self._run, name="decision-events-publisher", daemon=True
-                    )
-                    self._thread.start()
-        if self._queue.qsize() < self._max_queued:
-            self._queue.put(batch)
+        if batch:
+            self._drainer.put(batch)  # full: the batch keeps its mark for the sweeper
 
     def close(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._drainer.close()
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
                 conn.close()
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            time.sleep(self._linger_s)  # gather: one flush and one mark deletion per round
-            batches = [item]
-            stop = False
-            while len(batches) < 1024:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                batches.append(nxt)
-            self._publish(batches)
-            if stop:
-                return
 
     def _publish(self, batches: list[Sequence[StoredDecision]]) -> None:
         try:

@@ -60,7 +60,7 @@ def test_concurrent_appends_are_batched_durable_when_answered_and_chained_in_ord
         threads = [threading.Thread(target=caller, args=(i,)) for i in range(1, 40)]
         for t in threads:
             t.start()
-        while committer._queue.qsize() < 39:
+        while committer.queued < 39:
             threading.Event().wait(0.005)
     results[0] = first.result(timeout=10)
     for t in threads:
