@@ -113,7 +113,11 @@ class PgLogicalSource:
             self._conn = psycopg.connect(dsn, autocommit=True)
         except psycopg.Error as exc:
             raise ConnectorError(f"cannot connect to the source: {exc}") from exc
-        self._ensure_slot()
+        try:
+            self._ensure_slot()
+        except BaseException:
+            self._conn.close()
+            raise
 
     def _ensure_slot(self) -> None:
         exists = self._conn.execute(
@@ -132,6 +136,11 @@ class PgLogicalSource:
                 raise ConnectorError(
                     f"creating slot {self._slot} waited {self._create_timeout_s:.0f} s for transactions "
                     "running in the cluster to finish; retry when they are done"
+                ) from None
+            except psycopg.errors.ConfigurationLimitExceeded as exc:
+                raise ConnectorError(
+                    f"cannot create slot {self._slot}: {exc} (drop unused slots, see"
+                    " pg_replication_slots, or raise max_replication_slots)"
                 ) from None
             log.info("created logical replication slot %s", self._slot)
 
