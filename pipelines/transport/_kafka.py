@@ -125,7 +125,9 @@ class KafkaEventConsumer:
         self._pending.clear()
 
     def close(self) -> None:
-        self._consumer.close(autocommit=False)
+        # bounded: leaving the group mid-rebalance must not hold a stopping worker for the
+        # consumer's request timeout (minutes); the coordinator evicts a silent member anyway
+        self._consumer.close(autocommit=False, timeout_ms=5_000)
 
 
 class ReconnectingPublisher:

@@ -22,7 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
 
 def test_three_workers_one_killed_converge_to_the_clean_run(pg_engine, pg_url, topic_prefix, tmp_path):
-    graph, events = synthetic_stream(150, seed=11)
+    # ~20k events: enough that the kill (at a quarter) lands long before three workers finish
+    graph, events = synthetic_stream(1000, seed=11)
     write_graph(pg_engine, graph)
     publish(topic_prefix, events)
     env = services_env(pg_url, topic_prefix, tmp_path)
