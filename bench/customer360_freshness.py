@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import os
 import random
@@ -50,6 +51,8 @@ Sample = tuple[str, str, float]
 
 def serve(db: str, run_dir: Path, sock: socket.socket) -> None:
     bootstrap_api(db, run_dir)
+    gc.collect()
+    gc.freeze()  # as bento_service.service does after its bootstrap
     config = uvicorn.Config(
         build_app(),
         log_level="warning",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import os
 import random
@@ -180,6 +181,8 @@ def bootstrap_api(db: str, run_dir: Path) -> None:
 
 def serve(db: str, run_dir: Path, sock: socket.socket, phase: Synchronized[int]) -> None:
     bootstrap_api(db, run_dir)
+    gc.collect()
+    gc.freeze()  # as bento_service.service does after its bootstrap
     app = Timing(build_app(), phase, run_dir / f"timings-{os.getpid()}.tsv")
     config = uvicorn.Config(app, log_level="warning", loop="uvloop", http="httptools", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])

@@ -4,6 +4,7 @@ BentoML serves ``/healthz``, ``/livez``, ``/readyz``, ``/metrics`` and ``/docs.j
 mounted FastAPI app serves the Customer 360, identity and decision routes (and its ``/docs``).
 """
 
+import gc
 import threading
 from typing import Any
 
@@ -24,6 +25,9 @@ app = build_app()
 class BrainService:
     def __init__(self) -> None:
         self.deps = bootstrap()
+        # the start-up heap is permanent: full collections stop re-scanning it (long pauses)
+        gc.collect()
+        gc.freeze()
         self._stop = threading.Event()
         self._drainer = threading.Thread(
             target=drain_periodically,

@@ -6,6 +6,7 @@ process the kill -9 test kills and restarts.
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 import threading
@@ -103,6 +104,10 @@ def worker() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     runner = ProcessorRunner(handler, consumer, dlq, poll_timeout_ms=settings.poll_timeout_ms)
+    # the start-up heap (modules, schemas, mappers) is permanent: out of the collector's reach,
+    # full collections stop re-scanning it (they paused the worker 75-200 ms at 5,000 events/s)
+    gc.collect()
+    gc.freeze()
     log.info("customer360 worker consuming %s", ", ".join(handler.topics))
     runner.run(stop)
     dlq.close()
