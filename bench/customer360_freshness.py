@@ -31,10 +31,9 @@ from multiprocessing.queues import Queue
 from pathlib import Path
 from tempfile import mkdtemp
 
-import httpx
 import uvicorn
 
-from bench.customer360_reads import bootstrap_api, keepalive_get, pct
+from bench.customer360_reads import bootstrap_api, keepalive_get, pct, wait_http
 from bento_service.app import build_app
 from bento_service.bootstrap import dev_token_issuer
 from bento_service.settings import ServiceSettings
@@ -267,12 +266,7 @@ def main() -> None:
             ]
             for server in servers:
                 server.start()
-            while True:
-                try:
-                    httpx.get(f"http://127.0.0.1:{args.port}/docs", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_http(f"http://127.0.0.1:{args.port}/docs")
             token = dev_token_issuer(settings).mint("bench", ["transaction:read"], timedelta(hours=1))
             print(
                 f"{args.customers} customers; {args.workers} Customer 360 worker(s),"

@@ -199,6 +199,16 @@ def service_samples(run_dir: Path, phase: int) -> list[float]:
     return out
 
 
+def wait_http(url: str) -> None:
+    """Until ``url`` answers (a server process starting)."""
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+
+
 async def keepalive_get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> bytes:
     """One keep-alive HTTP/1.1 GET on a raw connection (the server answers with Content-Length);
     the body, or RuntimeError for any status but 200. Cheap on the client side, which shares the
@@ -283,12 +293,7 @@ def main() -> None:
     for server in servers:
         server.start()  # own processes: the clients below do not share their GIL
     for port in ports:
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/_bench/ping", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_http(f"http://127.0.0.1:{port}/_bench/ping")
     token = dev_token_issuer(settings).mint(
         "bench", ["customer:read", "transaction:read"], timedelta(hours=1)
     )
