@@ -108,6 +108,7 @@ def bootstrap(
     settings = settings or get_service_settings()
     # single-row reads and the decision log: the plan cache pays (see create_db_engine)
     engine = engine or create_db_engine(settings.db_url, plan_per_execution=False)
+    reader = reader_engine(engine)  # one autocommit pool for every single-statement read
     decision_features = features
     if features is None:
         features, decision_features = _feature_reader(settings)
@@ -116,7 +117,7 @@ def bootstrap(
     decisions = DecisionEngine(
         engine=engine,
         features=decision_features or features,
-        decision_log=DecisionLog(engine),
+        decision_log=DecisionLog(engine, reader=reader),
         spool=DecisionSpool(settings.decision_spool),
         rule_sets=active,
         shadow_rule_sets=_rule_sets(settings.shadow_rule_sets),
@@ -135,7 +136,7 @@ def bootstrap(
     deps = ServiceDeps(
         settings=settings,
         engine=engine,
-        reader=reader_engine(engine),
+        reader=reader,
         verifier=verifier or token_verifier(settings),
         features=features,
         decisions=decisions,

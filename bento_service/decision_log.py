@@ -93,9 +93,12 @@ class StoredDecision:
 
 
 class DecisionLog:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, reader: Engine | None = None) -> None:
+        """``reader``: the process's autocommit reader of ``engine`` (:func:`reader_engine`), shared
+        and disposed by its owner; without one the log opens and disposes its own."""
         self._engine = engine
-        self._reader = reader_engine(engine)  # single-row reads: autocommit, no pre-ping
+        self._reader = reader if reader is not None else reader_engine(engine)
+        self._owns_reader = reader is None
         self._lock = threading.Lock()
         self._pg = engine.dialect.name == "postgresql"
 
@@ -103,9 +106,14 @@ class DecisionLog:
     def engine(self) -> Engine:
         return self._engine
 
+    @property
+    def reader(self) -> Engine:
+        """The autocommit engine of the single-row reads (no pre-ping, no ``BEGIN``)."""
+        return self._reader
+
     def dispose(self) -> None:
-        """Close the reader's pooled connections (the engine is the caller's)."""
-        if self._reader is not self._engine:
+        """Close the reader's pooled connections if the log opened them (the engine is the caller's)."""
+        if self._owns_reader and self._reader is not self._engine:
             self._reader.dispose()
 
     def find_by_idempotency_key(self, key: str) -> StoredDecision | None:

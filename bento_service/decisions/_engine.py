@@ -56,7 +56,7 @@ from bento_service.schemas import (
 from identity.errors import UnknownGcid
 from models.decisioning import REASON_TEXT, DecisionType, PolicyResult, RuleSet, evaluate
 from pipelines.features import FeatureReader, OnlineFeatures
-from pipelines.storage import reader_engine, run_read
+from pipelines.storage import run_read
 
 __all__ = ["DecisionEngine", "IdempotencyConflict", "build_context", "decision_type_of"]
 
@@ -138,8 +138,8 @@ class DecisionEngine:
         listener: CommitListener | None = None,
     ) -> None:
         self._db = engine
-        # the customer read: autocommit, no pre-ping (one round trip, not four; see reader_engine)
-        self._reader = reader_engine(engine)
+        # the customer read on the log's autocommit reader (one round trip, not four; see reader_engine)
+        self._reader = decision_log.reader
         self._features = features
         self._log = decision_log
         self._spool = spool
@@ -290,8 +290,6 @@ class DecisionEngine:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._committer.close()
-        if self._reader is not self._db:
-            self._reader.dispose()
         self._log.dispose()
 
     # -- steps ------------------------------------------------------------------------------------
