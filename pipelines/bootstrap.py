@@ -105,7 +105,7 @@ def bootstrap(
     engine: Engine | None = None,
 ) -> Pipeline:
     settings = settings or get_pipeline_settings()
-    engine = engine or create_db_engine(settings.db_url)
+    engine = engine or create_db_engine(settings.db_url, pre_ping=False)  # processors retry
     migrate(engine)
     writer = features or _feature_store(settings)
 

@@ -42,7 +42,7 @@ def customer360(
     recompute the derived rows from the stored ones (embedded mode: the in-process log is gone).
     Stop the live Customer 360 processor first."""
     settings = get_pipeline_settings()
-    engine = create_db_engine(settings.db_url)
+    engine = create_db_engine(settings.db_url, pre_ping=False)
     migrate(engine)
     try:
         if settings.embedded:
@@ -87,7 +87,7 @@ def worker() -> None:
         raise typer.Exit(2)
     from pipelines.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 
-    engine = create_db_engine(settings.db_url)
+    engine = create_db_engine(settings.db_url, pre_ping=False)
     migrate(engine)
     handler = Customer360Handler(engine, batched=True)
     consumer = KafkaEventConsumer(

@@ -31,6 +31,7 @@ from pipelines.events import (
     Topic,
     utcnow,
 )
+from pipelines.storage import RoundTrip
 from pipelines.storage.schema import identity_record, processed_event
 
 __all__ = ["BatchAborted", "Customer360Handler"]
@@ -93,18 +94,32 @@ class Customer360Handler:
             raise
 
     def _apply_batch(self, conn: Connection, events: list[BrainEvent]) -> None:
-        fresh = self._mark_processed(conn, events)
+        batch = ProjectionBatch(conn)
+        if conn.dialect.name == "postgresql":
+            # the marks and the loads of every row the batch touches: one round trip (the loads
+            # of an event already processed are a few rows read for nothing, rarely)
+            trip = RoundTrip(conn)
+            inserted: set[str] = set()
+            self._queue_marks(trip, events, inserted)
+            batch.prefetch(events, trip)
+            trip.run()
+            fresh = _fresh(events, inserted)
+        else:
+            fresh = self._mark_processed(conn, events)
+            batch.prefetch(fresh)
         if not fresh:
             return
-        batch = ProjectionBatch(conn)
-        batch.prefetch(fresh)
         golden: set[str] = set()
         risk: set[str] = set()
         golden_refs: set[tuple[str, str]] = set()
         risk_refs: set[tuple[str, str]] = set()
         for e in fresh:
             self._apply(batch, e, golden, risk, golden_refs, risk_refs)
-        batch.write()
+        trip = RoundTrip(conn)
+        batch.write(trip)
+        # a batch of accounts, transactions and devices only (the common case) ends here: its
+        # COMMIT travels with the writes, one round trip
+        trip.run(commit=not (golden or golden_refs or risk_refs))
         refs = sorted(golden_refs | risk_refs)
         for i in range(0, len(refs), 500):
             found = conn.execute(
@@ -124,25 +139,28 @@ class Customer360Handler:
         _lock_gcids(conn, golden | risk)
         refresh_gcids(conn, golden, risk | golden)
 
-    def _mark_processed(self, conn: Connection, events: list[BrainEvent]) -> list[BrainEvent]:
-        """Insert the batch's ``processed_event`` marks; the events not marked before, in order.
+    def _queue_marks(self, trip: RoundTrip, events: list[BrainEvent], inserted: set[str]) -> None:
+        """Queue the batch's ``processed_event`` marks (PostgreSQL); ``inserted`` receives the ids
+        not marked before. ``INSERT .. ON CONFLICT DO NOTHING RETURNING``: should another worker
+        hold an uncommitted mark of the same event (a partition moving between group members),
+        the insert waits for that transaction and then skips the event: applied exactly once."""
+        ids = sorted({e.event_id for e in events})
+        now = utcnow()
+        for i in range(0, len(ids), 500):
+            trip.add(
+                "customer360.mark",
+                _MARK_PG,
+                {"consumer": self.name, "ids": ids[i : i + 500], "now": now},
+                on_rows=lambda rows: inserted.update(str(r["event_id"]) for r in rows),
+            )
 
-        One ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` round trip. Should another worker hold
-        an uncommitted mark of the same event (a partition moving between group members), the
-        insert waits for that transaction and then skips the event: applied exactly once."""
-        first: dict[str, BrainEvent] = {}
-        for e in events:
-            first.setdefault(e.event_id, e)
-        ids = sorted(first)
+    def _mark_processed(self, conn: Connection, events: list[BrainEvent]) -> list[BrainEvent]:
+        """Insert the batch's ``processed_event`` marks (SQLite); the events not marked before."""
+        ids = sorted({e.event_id for e in events})
         now = utcnow()
         inserted: set[str] = set()
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
-            if conn.dialect.name == "postgresql":  # one statement text whatever the batch size
-                inserted.update(
-                    conn.execute(_MARK_PG, {"consumer": self.name, "ids": chunk, "now": now}).scalars()
-                )
-                continue
             done = set(
                 conn.execute(
                     select(processed_event.c.event_id).where(
@@ -154,12 +172,8 @@ class Customer360Handler:
             new = [{"consumer": self.name, "event_id": x, "processed_at": now} for x in todo]
             if new:
                 conn.execute(insert(processed_event), new)
-            inserted.update(str(r["event_id"]) for r in new)
-        fresh: list[BrainEvent] = []
-        for e in events:  # arrival order; a duplicate inside the batch counts once
-            if e.event_id in inserted and first[e.event_id] is e:
-                fresh.append(e)
-        return fresh
+            inserted.update(todo)
+        return _fresh(events, inserted)
 
     @staticmethod
     def _apply(
@@ -186,6 +200,18 @@ class Customer360Handler:
                 risk_refs.add((event.source_system, event.payload.customer_source_key))
             elif isinstance(event, FraudAlertRaised | RiskScoreUpdated):
                 risk_refs.add((event.source_system, event.payload.customer_source_key))
+
+
+def _fresh(events: list[BrainEvent], inserted: set[str]) -> list[BrainEvent]:
+    """The events whose mark this batch inserted, in arrival order; a duplicate inside the batch
+    counts once (its first copy)."""
+    fresh: list[BrainEvent] = []
+    seen: set[str] = set()
+    for e in events:
+        if e.event_id in inserted and e.event_id not in seen:
+            seen.add(e.event_id)
+            fresh.append(e)
+    return fresh
 
 
 def _lock_gcids(conn: Connection, gcids: set[str]) -> None:

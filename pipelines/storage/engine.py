@@ -29,7 +29,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def create_db_engine(url: str, *, plan_per_execution: bool = True) -> Engine:
+def create_db_engine(url: str, *, plan_per_execution: bool = True, pre_ping: bool = True) -> Engine:
     """An engine with bounded pools and, for SQLite, WAL so API readers never block the writers.
 
     ``plan_per_execution`` (PostgreSQL): ``plan_cache_mode=force_custom_plan``. The processors'
@@ -38,7 +38,11 @@ def create_db_engine(url: str, *, plan_per_execution: bool = True) -> Engine:
     (a nested loop re-scanning ``transaction_360`` for each of 500 keys): the Customer 360 worker
     fell from ~7,000 to ~250 events/s as its tables grew. A custom plan costs a little planning
     per execution, which a batch pays once. The API's single-row reads keep the plan cache
-    (``plan_per_execution=False``)."""
+    (``plan_per_execution=False``).
+
+    ``pre_ping``: test a pooled connection (a round trip) before lending it. A processor passes
+    ``False``: its loop retries a failed batch from the last commit anyway, so a connection the
+    server dropped costs one retry, and the ping cost a round trip per batch."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -51,7 +55,7 @@ def create_db_engine(url: str, *, plan_per_execution: bool = True) -> Engine:
         return engine
     options = {"options": "-c plan_cache_mode=force_custom_plan"} if plan_per_execution else {}
     return create_engine(
-        url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_timeout=5, connect_args=options
+        url, pool_size=10, max_overflow=10, pool_pre_ping=pre_ping, pool_timeout=5, connect_args=options
     )
 
 

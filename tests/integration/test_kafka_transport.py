@@ -81,3 +81,38 @@ def test_malformed_event_lands_in_the_kafka_dlq_and_processing_continues(topic_p
     consumer.close()
     dlq.close()
     pub.close()
+
+
+def test_commits_reach_the_broker_while_polling_and_the_last_one_before_close_is_kept(topic_prefix):
+    """``commit`` does not wait for the broker (the loop goes on polling); the offsets still
+    arrive, and a commit made just before ``close`` is not lost with the closing client."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    pub = KafkaEventPublisher(KAFKA, "t-pub-async", topic_prefix)
+    for i in range(3):
+        pub.publish("customer.events", f"a{i}".encode(), key="one-customer")
+    pub.flush()
+    consumer = KafkaEventConsumer(KAFKA, "t-async", "async-commits", ["customer.events"], topic_prefix)
+    got = _drain(consumer, 3)
+    assert len(got) == 3
+    consumer.commit()
+    tp = TopicPartition(topic_prefix + "customer.events", got[0].partition)
+    probe = KafkaConsumer(bootstrap_servers=KAFKA, group_id="async-commits", enable_auto_commit=False)
+    try:
+        seen = None
+        for _ in range(40):  # the answer is read by a later poll; the broker has it already
+            consumer.poll(50)
+            seen = probe.committed(tp)
+            if seen == got[-1].offset + 1:
+                break
+        assert seen == got[-1].offset + 1
+
+        pub.publish("customer.events", b"a3", key="one-customer")
+        pub.flush()
+        assert [r.value for r in _drain(consumer, 1)] == [b"a3"]
+        consumer.commit()
+        consumer.close()  # no poll after the commit
+        assert probe.committed(tp) == got[-1].offset + 2
+    finally:
+        probe.close()
+        pub.close()
