@@ -79,7 +79,7 @@ bench-identity: venv ## Identity: F1 on ../shared/data/er (online and bulk), the
 
 .PHONY: bench-customer360
 bench-customer360: infra-up ## Customer 360: freshness at 1k/5k ev/s; reads at 1 M customers / 20 M txns (loaded once, ~8 min, then reused)
-	$(BIN)/python -m bench.customer360_freshness --rates 200 1000 5000 --seconds 10 --workers 3
+	$(BIN)/python -m bench.customer360_freshness --rates 200 1000 5000 --seconds 15 --workers 1
 	$(BIN)/python -m bench.customer360_reads --customers 1000000 --transactions 20000000 --seconds 10 --workers 4 --concurrency 1 2 4 16
 
 .PHONY: bench-customer360-kill

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import orjson
@@ -70,6 +70,7 @@ def newer(at: datetime, event_id: str, held_at: datetime | None, held_event_id: 
     return (at, event_id) > (held_at, held_event_id or "")
 
 
+@cache
 def _pk(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.primary_key.columns)
 
@@ -100,6 +101,39 @@ def _recordset(columns: Sequence[Any]) -> Any:
 
 
 Statement = tuple[object, Any, Any]  # cache key, construct, parameters (see RoundTrip.add)
+
+_pg_statements: dict[tuple[str, str], Any] = {}
+
+
+def _pg_statement(kind: str, table: Table) -> Any:
+    """The PostgreSQL statement of ``kind`` (select / delete by key set, insert of a row set) for
+    ``table``: built once (building the construct cost more than the round trip's I/O), its
+    values passed as parameters (:func:`_key_params`, or ``rows``)."""
+    found = _pg_statements.get((kind, table.name))
+    if found is not None:
+        return found
+    if kind == "insert":
+        names = [c.name for c in table.columns]
+        given = _recordset([column(n, table.c[n].type) for n in names])
+        found = insert(table).from_select(names, select(*(given.c[n] for n in names)))
+    else:
+        # the key set as a table (columns k0, k1, …) joined on the primary key. ``LIMIT n`` (n =
+        # the number of keys: always all of them) tells the planner how many rows the JSON
+        # holds: it assumes 100 for a set-returning function, and against a small or freshly
+        # loaded table chose a hash join over a sequential scan (1-2 ms a statement) instead of
+        # n index lookups (tens of microseconds)
+        pk = _pk(table)
+        given = _recordset([column(f"k{i}", Text) for i in range(len(pk))])
+        keyed = select(given).limit(bindparam("n", type_=Integer)).subquery("keyed")
+        on = [table.c[n] == keyed.c[f"k{i}"] for i, n in enumerate(pk)]
+        found = select(table).join(keyed, and_(*on)) if kind == "select" else delete(table).where(*on)
+    _pg_statements[(kind, table.name)] = found
+    return found
+
+
+def _key_params(table: Table, keys: list[Key]) -> dict[str, Any]:
+    names = [f"k{i}" for i in range(len(_pk(table)))]
+    return {"rows": _document(dict(zip(names, k, strict=True)) for k in keys), "n": len(keys)}
 
 
 class ProjectionBatch:
@@ -152,32 +186,15 @@ class ProjectionBatch:
         for k in chunk:
             cache.setdefault(k, None)
 
-    def _keys(self, table: Table, keys: list[Key]) -> tuple[Any, dict[str, Any]]:
-        """On PostgreSQL, ``keys`` as a table (columns ``k0``, ``k1``, …) to join on the primary
-        key, and its parameters. ``LIMIT n`` (n = the number of keys, always all of them) tells
-        the planner how many rows the JSON holds: it assumes 100 for a set-returning function, and
-        against a small or freshly loaded table then chose a hash join over a sequential scan
-        (1-2 ms a statement) instead of n index lookups (tens of microseconds)."""
-        names = [f"k{i}" for i in range(len(_pk(table)))]
-        given = _recordset([column(n, Text) for n in names])
-        keyed = select(given).limit(bindparam("n", type_=Integer)).subquery("keyed")
-        rows = _document(dict(zip(names, k, strict=True)) for k in keys)
-        return keyed, {"rows": rows, "n": len(keys)}
-
-    def _on_keys(self, table: Table, keyed: Any) -> list[Any]:
-        return [table.c[n] == keyed.c[f"k{i}"] for i, n in enumerate(_pk(table))]
-
     def _select_keys(self, table: Table, keys: list[Key]) -> Statement:
         if not self._pg:
             return (None, select(table).where(tuple_(*(table.c[n] for n in _pk(table))).in_(keys)), {})
-        keyed, params = self._keys(table, keys)
-        return (("select", table.name), select(table).join(keyed, and_(*self._on_keys(table, keyed))), params)
+        return (("select", table.name), _pg_statement("select", table), _key_params(table, keys))
 
     def _delete_keys(self, table: Table, keys: list[Key]) -> Statement:
         if not self._pg:
             return (None, delete(table).where(tuple_(*(table.c[n] for n in _pk(table))).in_(keys)), {})
-        keyed, params = self._keys(table, keys)
-        return (("delete", table.name), delete(table).where(*self._on_keys(table, keyed)), params)
+        return (("delete", table.name), _pg_statement("delete", table), _key_params(table, keys))
 
     def _get(self, table: Table, key: Key) -> Row | None:
         if key not in self._rows.get(table.name, {}):
@@ -221,10 +238,7 @@ class ProjectionBatch:
         row (half the worker's database time); elsewhere an executemany."""
         if not self._pg:
             return (None, insert(table), rows)
-        names = [c.name for c in table.columns]
-        given = _recordset([column(n, table.c[n].type) for n in names])
-        statement = insert(table).from_select(names, select(*(given.c[n] for n in names)))
-        return (("insert", table.name), statement, {"rows": _document(rows)})
+        return (("insert", table.name), _pg_statement("insert", table), {"rows": _document(rows)})
 
     # ------------------------------------------------------------------------------ events
 
