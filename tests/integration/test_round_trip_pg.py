@@ -88,3 +88,36 @@ def test_executemany_is_refused_in_a_pipeline(pg_engine) -> None:
     with pg_engine.connect() as conn:
         with pytest.raises(TypeError, match="one set of parameters"):
             RoundTrip(conn).add("many", _MARK, [{"consumer": "c", "event_id": "e", "at": None}])
+
+
+def test_a_connection_the_server_dropped_fails_one_trip_and_the_pool_recovers(pg_url) -> None:
+    """Processors run without the pool's pre-ping: a pipelined trip on a connection the server
+    closed fails (the runner retries the batch), and the next checkout gets a working one."""
+    from sqlalchemy import create_engine
+
+    from pipelines.storage import create_db_engine, migrate
+    from tests.services import PG_ADMIN
+
+    engine = create_db_engine(pg_url, pre_ping=False)
+    migrate(engine)
+    at = datetime(2026, 1, 15, tzinfo=UTC)
+    try:
+        with engine.connect() as conn:
+            pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar_one()
+        admin.dispose()
+
+        with pytest.raises(Exception, match="(?i)terminat|closed|connection"):
+            with engine.begin() as conn:
+                trip = RoundTrip(conn)
+                trip.add("mark", _MARK, {"consumer": "dropped", "event_id": "e1", "at": at})
+                trip.run(commit=True)
+        with engine.begin() as conn:
+            trip = RoundTrip(conn)
+            trip.add("mark", _MARK, {"consumer": "dropped", "event_id": "e1", "at": at})
+            trip.run(commit=True)
+        assert _count(engine, "dropped") == 1
+    finally:
+        engine.dispose()
