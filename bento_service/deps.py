@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from bento_service.auth import TokenVerifier
 from bento_service.decisions import DecisionEngine
 from bento_service.intake import ChannelIntake
-from bento_service.outbox import OutboxRelay
+from bento_service.outbox import LeaderPass
 from bento_service.settings import ServiceSettings
 from pipelines.errors import ConfigurationError
 from pipelines.features import FeatureReader
@@ -27,7 +27,8 @@ class ServiceDeps:
     verifier: TokenVerifier
     features: FeatureReader
     decisions: DecisionEngine
-    relays: tuple[OutboxRelay, ...]
+    #: the outbox relays and sweepers the API process runs in background threads
+    relays: tuple[LeaderPass, ...]
     intake: ChannelIntake | None = None  # POST /v1/intake/channel-events (issue 3)
 
 

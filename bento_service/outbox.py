@@ -29,6 +29,7 @@ import json
 import logging
 import threading
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -45,6 +46,7 @@ from pipelines.transport import EventPublisher
 __all__ = [
     "DecisionEventsPublisher",
     "DecisionEventsSweeper",
+    "LeaderPass",
     "OutboxRelay",
     "decision_relay",
     "identity_operator_relay",
@@ -56,7 +58,46 @@ log = logging.getLogger(__name__)
 Fetch = Callable[[Connection, int, int], Sequence[tuple[int, str | None, bytes]]]
 
 
-class OutboxRelay:
+class LeaderPass(ABC):
+    """A periodic pass of the API process that one worker at a time runs: :meth:`run` calls
+    :meth:`run_once` every ``interval_s`` (at once again while it finds work) until stopped; a
+    pass that fails (Kafka or the database unavailable) is retried later."""
+
+    def __init__(self, name: str, engine: Engine, *, interval_s: float) -> None:
+        self.name = name
+        self.interval_s = interval_s
+        self._engine = engine
+        self._pg = engine.dialect.name == "postgresql"
+        self._lock_key = zlib.crc32(name.encode())
+
+    def _leads(self, conn: Connection) -> bool:
+        """Whether this process runs the pass (one at a time across the API's workers: a
+        PostgreSQL advisory lock held until the transaction ends; SQLite has one process)."""
+        if not self._pg:
+            return True
+        lock = text("SELECT pg_try_advisory_xact_lock(:k)")
+        return bool(conn.execute(lock, {"k": self._lock_key}).scalar())
+
+    @abstractmethod
+    def run_once(self, batch: int = 500) -> int:
+        """One pass; returns how many rows it published."""
+
+    def run(self, stop: threading.Event, interval_s: float | None = None) -> None:
+        interval_s = self.interval_s if interval_s is None else interval_s
+        while not stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+            except Exception as exc:  # Kafka or the database unavailable: retry later
+                log.warning("%s relay paused: %s", self.name, exc)
+                stop.wait(2.0)
+            stop.wait(interval_s)
+
+
+class OutboxRelay(LeaderPass):
+    """Publishes the rows ``fetch`` returns after the stored position, in ``seq`` order, then
+    stores the new position (``outbox_position``)."""
+
     def __init__(
         self,
         name: str,
@@ -67,22 +108,10 @@ class OutboxRelay:
         *,
         interval_s: float = 0.2,
     ) -> None:
-        self.name = name
-        self.interval_s = interval_s
+        super().__init__(name, engine, interval_s=interval_s)
         self._topic = topic
         self._fetch = fetch
-        self._engine = engine
         self._publisher = publisher
-        self._pg = engine.dialect.name == "postgresql"
-        self._lock_key = zlib.crc32(name.encode())
-
-    def _leads(self, conn: Connection) -> bool:
-        """Whether this process runs the pass (one relay at a time across the API's workers: a
-        PostgreSQL advisory lock held until the transaction ends; SQLite has one process)."""
-        if not self._pg:
-            return True
-        lock = text("SELECT pg_try_advisory_xact_lock(:k)")
-        return bool(conn.execute(lock, {"k": self._lock_key}).scalar())
 
     def run_once(self, batch: int = 500) -> int:
         """Publish the next batch; returns how many rows were published."""
@@ -110,32 +139,17 @@ class OutboxRelay:
             )
         return len(rows)
 
-    def run(self, stop: threading.Event, interval_s: float | None = None) -> None:
-        interval_s = self.interval_s if interval_s is None else interval_s
-        while not stop.is_set():
-            try:
-                if self.run_once():
-                    continue
-            except Exception as exc:  # Kafka or the database unavailable: retry later
-                log.warning("%s relay paused: %s", self.name, exc)
-                stop.wait(2.0)
-            stop.wait(interval_s)
 
-
-def _no_rows(conn: Connection, position: int, limit: int) -> list[tuple[int, str | None, bytes]]:
-    return []
-
-
-class DecisionEventsSweeper(OutboxRelay):
+class DecisionEventsSweeper(LeaderPass):
     """Publishes the ``decision_outbox`` marks older than ``grace_s`` from the log, then deletes
     them (a mark wider than one run is published in parts: its ``lo`` moves forward)."""
 
     def __init__(
         self, engine: Engine, publisher: EventPublisher, *, grace_s: float = 10.0, interval_s: float = 2.0
     ) -> None:
-        super().__init__(
-            "decision.events", Topic.DECISION.value, _no_rows, engine, publisher, interval_s=interval_s
-        )
+        super().__init__("decision.events", engine, interval_s=interval_s)
+        self._topic = Topic.DECISION.value
+        self._publisher = publisher
         self._grace = timedelta(seconds=grace_s)
 
     def run_once(self, batch: int = 500) -> int:
