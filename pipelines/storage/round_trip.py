@@ -79,18 +79,18 @@ class RoundTrip:
             return
         raw = self._conn.connection.driver_connection
         assert raw is not None
-        cursors = []
+        sent = []
         with raw.pipeline():  # leaving the block waits for every answer
-            for key, statement, params, _ in queued:
+            for key, statement, params, on_rows in queued:
+                sql, processors = self._compile(key, statement)
                 cursor = raw.cursor()
-                cursor.execute(self._compile(key, statement)[0], params)
-                cursors.append(cursor)
+                cursor.execute(sql, params)
+                sent.append((cursor, processors, on_rows))
             if commit:
                 raw.commit()
-        for (key, statement, _, on_rows), cursor in zip(queued, cursors, strict=True):
+        for cursor, processors, on_rows in sent:
             rows: list[dict[str, Any]] = []
             if cursor.description is not None:
-                processors = self._compile(key, statement)[1]
                 row_of = [(c.name, processors.get(c.name)) for c in cursor.description]
                 for values in cursor.fetchall():
                     rows.append(
