@@ -2,7 +2,8 @@
 
 Services mode (PostgreSQL, Redis, Kafka from ``infra/up.sh``). A simulated bank is loaded through
 the pipeline into a kept database (``brain_bench_profile``; reused by later runs unless
-``--reload``), then ``DecisionEngine.decide`` runs ``--n`` times (one thread, sequential) and the
+``--reload``) and a fraud champion is registered in its own MLflow database (as in
+``bench/decisions.py``), then ``DecisionEngine.decide`` runs ``--n`` times (one thread, sequential) and the
 HTTP path (auth, validation, serialisation) through the FastAPI app in process. Prints wall and
 process-CPU time per decision and the top of a cProfile.
 Run: ``python -m bench.decisions_profile [--n 2000] [--reload]``.
@@ -26,22 +27,23 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bento_service.schemas import TransactionDecisionRequest
+from models.decisioning import DecisionType
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = "postgresql+psycopg://brain:brain@127.0.0.1:5432/postgres"
 DB = "brain_bench_profile"
 
 
-def _database(reload: bool) -> tuple[str, bool]:
+def _database(name: str, reload: bool) -> tuple[str, bool]:
     """The kept database's URL, and whether it must be loaded."""
     admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.execute(text("select 1 from pg_database where datname = :n"), {"n": DB}).first()
+        exists = conn.execute(text("select 1 from pg_database where datname = :n"), {"n": name}).first()
         if reload or not exists:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{DB}"'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{DB}", bool(reload or not exists)
+    return f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}", bool(reload or not exists)
 
 
 def _load(db_url: str, run_dir: Path, customers: int) -> None:
@@ -97,10 +99,16 @@ def main() -> None:
 
     run_dir = ROOT / ".run" / "bench-profile"
     run_dir.mkdir(parents=True, exist_ok=True)
-    db_url, load = _database(args.reload)
+    db_url, load = _database(DB, args.reload)
     if load:
         print(f"loading {args.customers} simulated customers through the pipeline...", flush=True)
         _load(db_url, run_dir, args.customers)
+    mlflow_url, fresh = _database(f"{DB}_mlflow", args.reload)
+    if fresh:
+        from bench.decisions import register_champion
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EB_")}
+        register_champion(env | {"EB_PROFILE": "services", "EB_MLFLOW_TRACKING_URI": mlflow_url})
 
     from fastapi.testclient import TestClient
 
@@ -109,9 +117,18 @@ def main() -> None:
     from bento_service.settings import ServiceSettings
 
     settings = ServiceSettings(
-        profile="services", run_dir=run_dir, database_url=db_url, kafka_bootstrap="127.0.0.1:1"
+        profile="services",
+        run_dir=run_dir,
+        database_url=db_url,
+        kafka_bootstrap="127.0.0.1:1",
+        mlflow_tracking_uri=mlflow_url,
     )
     deps = bootstrap(settings)
+    fraud = deps.decisions._scorers[DecisionType.TRANSACTION]
+    deadline = time.monotonic() + 120
+    while not fraud.ready and time.monotonic() < deadline:  # bootstrap loads it in the background
+        time.sleep(0.2)
+    print(f"transaction decisions score with the fraud champion: {fraud.ready}")
     with create_engine(db_url).connect() as conn:
         keys = [tuple(r) for r in conn.execute(text("select source_system, source_key from identity_record"))]
     rng = random.Random(1)

@@ -114,6 +114,11 @@ def bootstrap(
         features, decision_features = _feature_reader(settings)
     active = {t: bundled_rule_set(t) for t in DecisionType} | _rule_sets(settings.rule_sets)
     out = publisher or _publisher(settings)
+    model_features: ModelFeatureReader | None = None
+    for candidate in (decision_features, features):  # the direct reader when there is one
+        if isinstance(candidate, ModelFeatureReader):
+            model_features = candidate
+            break
     decisions = DecisionEngine(
         engine=engine,
         features=decision_features or features,
@@ -127,7 +132,7 @@ def bootstrap(
         challengers=challengers
         if challengers is not None
         else (_registered_models(settings, "challenger") if settings.models_enabled else {}),
-        model_features=features if isinstance(features, ModelFeatureReader) else None,
+        model_features=model_features,
         model_feature_services={DecisionType.TRANSACTION: "fraud_v1", DecisionType.CREDIT: "credit_v1"},
         budget_ms=settings.decision_budget_ms,
         listener=DecisionEventsPublisher(engine, out),  # decision.events from the committed batches

@@ -13,7 +13,11 @@ never see a half-loaded model (no downtime). A failed load keeps the current mod
     model.stop()
 
 Features are matched by name to the model's signature (missing or ``None`` → NaN, which the
-model's imputer handles); scoring is a NumPy call, no pandas on the request path.
+model's imputer handles); scoring is a NumPy call, no pandas on the request path. A model that
+:mod:`models.compiled` knows (gradient-boosted trees behind an imputer: what ``brain models
+train`` fits) is compiled at load and checked against the estimator on probe rows; it then scores
+one row in ≈ 0.05 ms instead of ≈ 1.7 ms. A model that is not known, or whose compiled form
+disagrees, is scored by the estimator itself.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
 from bento_service.decisions._ports import Score
+from models.compiled import CompiledClassifier, agrees, compile_classifier, probe_rows
 from pipelines.errors import EnterpriseBrainError
 
 __all__ = ["ChampionModel", "ModelUnavailable", "Score"]
@@ -56,6 +61,7 @@ class _Loaded:
     version: str
     features: tuple[str, ...]
     model: _Classifier
+    compiled: CompiledClassifier | None
 
 
 class ChampionModel:
@@ -83,6 +89,12 @@ class ChampionModel:
         """The version serving now, ``None`` before the first successful load."""
         current = self._current
         return None if current is None else current.version
+
+    @property
+    def compiled(self) -> bool:
+        """The serving version scores through its compiled form (see :mod:`models.compiled`)."""
+        current = self._current
+        return current is not None and current.compiled is not None
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -122,7 +134,19 @@ class ChampionModel:
                 raise MlflowException(f"{self._name} v{version} has no signature: feature names unknown")
             features = tuple(meta.signature.inputs.input_names())
             model: _Classifier = mlflow.sklearn.load_model(local)
-        return _Loaded(version=version, features=features, model=model)
+        return _Loaded(
+            version=version, features=features, model=model, compiled=self._compiled(model, version)
+        )
+
+    def _compiled(self, model: _Classifier, version: str) -> CompiledClassifier | None:
+        compiled = compile_classifier(model)
+        if compiled is None:
+            _log.info("%s v%s: scored by the estimator (no compiled form for it)", self._name, version)
+            return None
+        if not agrees(compiled, model, probe_rows(compiled.n_features)):
+            _log.warning("%s v%s: compiled form disagrees with the estimator: not used", self._name, version)
+            return None
+        return compiled
 
     @property
     def ready(self) -> bool:
@@ -135,15 +159,13 @@ class ChampionModel:
         if current is None:
             raise ModelUnavailable(f"no version of {self._name}@{self._alias} is loaded")
         row = np.array(
-            [
-                [
-                    float(v) if isinstance(v := features.get(f), int | float) else np.nan
-                    for f in current.features
-                ]
-            ],
+            [float(v) if isinstance(v := features.get(f), int | float) else np.nan for f in current.features],
             dtype=np.float64,
         )
-        value = float(current.model.predict_proba(row)[0, 1])
+        if current.compiled is not None:
+            value = current.compiled.proba_one(row)
+        else:
+            value = float(current.model.predict_proba(row.reshape(1, -1))[0, 1])
         return Score(value=value, model_version=f"{self._name}/{current.version}")
 
     def start(self) -> None:

@@ -9,6 +9,7 @@ import threading
 from typing import Any
 
 import bentoml
+from threadpoolctl import threadpool_limits
 
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap
@@ -24,6 +25,9 @@ app = build_app()
 @bentoml.asgi_app(app, path="/")
 class BrainService:
     def __init__(self) -> None:
+        # one request scores one row: native thread pools (OpenMP, BLAS) only spin on the cores
+        # that serve the other requests; each worker process computes on its own thread
+        threadpool_limits(limits=1)
         self.deps = bootstrap()
         # the start-up heap is permanent: full collections stop re-scanning it (long pauses)
         gc.collect()

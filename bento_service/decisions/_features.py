@@ -1,5 +1,6 @@
-"""The decision path's online feature read: the ``customer_profile_v1`` service straight from
-Feast's online store.
+"""The decision path's online feature reads, straight from Feast's online store: the
+``customer_profile_v1`` service for the rules, and a model's feature service (``fraud_v1``,
+``credit_v1``) for its score.
 
 ``FeatureStore.get_online_features`` resolves the service through the registry, builds request
 protos and a response proto and converts it to a dict on every call: about two thirds of its CPU
@@ -8,15 +9,25 @@ reader asks Feast's configured online store (``OnlineStore.online_read``: the sa
 serialisation and value decoding) for that view's features of one entity and applies the same
 ttl rule as :meth:`FeastFeatureStore.online_features`, whose answers it reproduces (a test
 compares both).
+
+A model's service is read the same way (:meth:`DirectOnlineFeatures.service_online`): each
+feature view of the service with ``online_read``, values older than the view's ttl null (as in
+Feast's read and in the point-in-time training rows), then its on-demand view's own
+transformation (``transform_dict``) on the request fields and those values. A test compares the
+answers with Feast's ``get_online_features``.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from feast import FeatureView
 from feast.errors import FeastError
+from feast.on_demand_feature_view import OnDemandFeatureView
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey
 from feast.protos.feast.types.Value_pb2 import Value
 from redis.exceptions import RedisError
@@ -31,8 +42,23 @@ _UNAVAILABLE = (OSError, RedisError, sqlite3.Error)
 _FEATURES = ["txn_count_24h", "txn_amount_sum_24h"]
 
 
+@dataclass(frozen=True, slots=True)
+class _ViewRead:
+    view: FeatureView
+    read: tuple[str, ...]  # served features and the on-demand view's inputs
+    served: tuple[str, ...]
+    ttl: timedelta | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ServicePlan:
+    views: tuple[_ViewRead, ...]
+    on_demand: tuple[tuple[OnDemandFeatureView, tuple[str, ...]], ...]
+
+
 class DirectOnlineFeatures:
-    """``FeatureReader.online_features`` on the online store of a :class:`FeastFeatureStore`."""
+    """``FeatureReader.online_features`` and ``ModelFeatureReader.service_online`` on the online
+    store of a :class:`FeastFeatureStore`."""
 
     def __init__(self, store: FeastFeatureStore) -> None:
         self._store = store
@@ -45,6 +71,7 @@ class DirectOnlineFeatures:
         }
         if service != set(_FEATURES):  # the service changed: this shortcut would serve the wrong thing
             raise FeatureStoreError(f"customer_profile_v1 serves {sorted(service)}, expected {_FEATURES}")
+        self._plans: dict[str, _ServicePlan] = {}
 
     def online_features(self, gcid: str) -> OnlineFeatures:
         key = EntityKey(join_keys=["gcid"], entity_values=[Value(string_val=gcid)])
@@ -70,6 +97,72 @@ class DirectOnlineFeatures:
             txn_amount_sum_24h=None if total is None else float(total),
             event_timestamp=as_of,
         )
+
+    def service_online(
+        self, service: str, entity_rows: Sequence[Mapping[str, str | float]]
+    ) -> dict[str, list[object]]:
+        """Values of the feature service ``service`` for one entity row (``gcid`` and the request
+        fields of its on-demand views); several rows go through Feast's own read."""
+        if len(entity_rows) != 1:
+            return {k: list(v) for k, v in self._store.service_online(service, entity_rows).items()}
+        (row,) = entity_rows
+        plan = self._plans.get(service) or self._plan(service)
+        gcid = str(row["gcid"])
+        key = EntityKey(join_keys=["gcid"], entity_values=[Value(string_val=gcid)])
+        now = datetime.now(UTC)
+        read: dict[str, object] = {}
+        out: dict[str, list[object]] = {"gcid": [gcid]}
+        try:
+            online: Any = self._feast._get_provider().online_store
+            for part in plan.views:
+                ((stamp, values),) = online.online_read(self._feast.config, part.view, [key], list(part.read))
+                fresh = values is not None and stamp is not None
+                if fresh and part.ttl is not None:
+                    as_of = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+                    fresh = now - as_of <= part.ttl
+                for name in part.read:
+                    read[name] = _value(values.get(name)) if fresh and values is not None else None
+                for name in part.served:
+                    out[name] = [read[name]]
+        except _UNAVAILABLE as exc:
+            raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
+        except FeastError as exc:
+            raise FeatureStoreError(f"online feature read failed: {exc}") from exc
+        for view, served in plan.on_demand:
+            inputs = {k: [v] for k, v in {**row, **read}.items() if k != "gcid"}
+            outputs = view.transform_dict(inputs)
+            for name in served:
+                out[name] = [outputs[name][0]]
+        return out
+
+    def _plan(self, service: str) -> _ServicePlan:
+        repo = self._store.repo
+        reads: dict[str, tuple[set[str], list[str]]] = {}  # view -> (to read, served)
+        on_demand: list[tuple[OnDemandFeatureView, tuple[str, ...]]] = []
+        try:
+            feature_service = repo.feature_service(service)
+        except KeyError as exc:
+            raise FeatureStoreError(f"no feature service {service}") from exc
+        for projection in feature_service.feature_view_projections:
+            names = [f.name for f in projection.features]
+            if projection.name == repo.transaction_request.name:
+                on_demand.append((repo.transaction_request, tuple(names)))
+                for source in repo.transaction_request.source_feature_view_projections.values():
+                    reads.setdefault(source.name, (set(), []))[0].update(f.name for f in source.features)
+            else:
+                to_read, served = reads.setdefault(projection.name, (set(), []))
+                to_read.update(names)
+                served.extend(names)
+        views = []
+        for name, (to_read, served) in reads.items():
+            try:
+                view = repo.view(name)
+            except KeyError as exc:
+                raise FeatureStoreError(f"{service}: no direct read for view {name}") from exc
+            views.append(_ViewRead(view, tuple(sorted(to_read)), tuple(served), view.ttl or None))
+        plan = _ServicePlan(tuple(views), tuple(on_demand))
+        self._plans[service] = plan
+        return plan
 
 
 def _value(proto: Value | None) -> int | float | None:

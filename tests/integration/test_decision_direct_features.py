@@ -1,6 +1,8 @@
 """The decision path's direct online read answers what Feast's ``get_online_features`` answers
 (fresh rows, absent GCIDs, rows older than the ttl) on the real Redis, and says "unavailable" when
-Redis is down. Isolation: Redis database 13 and a project unique to the run."""
+Redis is down; its read of a model's feature service answers what Feast's does, on fresh rows and
+on rows older than their view's ttl (null, as in the training rows). Isolation: Redis database 13
+and a project unique to the run."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import pytest
 import redis
 
 from bento_service.decisions._features import DirectOnlineFeatures
-from pipelines.features import FeatureStoreUnavailable, VelocityRow
+from pipelines.features import CustomerActivity, FeatureStoreUnavailable, VelocityRow
+from pipelines.features.errors import FeatureStoreError
 from pipelines.features.feast_store import FeastFeatureStore
 from pipelines.settings import PipelineSettings, Profile
 from tests.faults import proxied
@@ -56,3 +59,71 @@ def test_direct_read_equals_feast_and_fails_as_unavailable(tmp_path):
             for key in client.scan_iter(match=f"*{project}".encode()):
                 client.delete(key)
             client.close()
+
+
+def test_direct_service_read_equals_feast_on_fresh_rows_and_nulls_rows_older_than_the_ttl(tmp_path):
+    project = f"brain_dirs_{uuid.uuid4().hex[:10]}"
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/13", socket_timeout=2)
+    settings = PipelineSettings(
+        profile=Profile.SERVICES, run_dir=tmp_path, feast_repo=REPO, redis_url="redis://127.0.0.1:6379/13"
+    )
+    store = FeastFeatureStore(settings, project=project)
+    try:
+        store.apply()
+        activity = CustomerActivity()
+        rows = []
+        for i, gcid in enumerate(("g-a", "g-b", "g-c")):
+            rows += activity.observe_transaction(
+                gcid,
+                NOW - timedelta(hours=3 + i),
+                100.0 * (i + 1),
+                f"t{i}a",
+                channel="mpesa",
+                counterparty="A",
+            )
+            rows += activity.observe_transaction(
+                gcid, NOW - timedelta(minutes=20), 250.0, f"t{i}b", channel="card", counterparty=f"B{i}"
+            )
+            rows += activity.observe_login(
+                gcid, NOW - timedelta(minutes=30), f"l{i}", success=i != 1, device="d"
+            )
+            rows += activity.observe_customer(gcid, NOW - timedelta(days=400), kyc_tier=1 + i, segment="mass")
+        rows += activity.observe_risk(
+            "g-b", NOW - timedelta(days=2), score_type="aml", score=700, rating="high"
+        )
+        # g-old: every streamed view older than its 30-day ttl, the profile (10-year ttl) not
+        rows += activity.observe_transaction(
+            "g-old", NOW - timedelta(days=45), 90.0, "t-old", channel="mpesa", counterparty="A"
+        )
+        rows += activity.observe_login("g-old", NOW - timedelta(days=45), "l-old", success=False, device="d")
+        rows += activity.observe_customer("g-old", NOW - timedelta(days=900), kyc_tier=2, segment="mass")
+        store.push_rows(rows)
+        direct = DirectOnlineFeatures(store)
+        epoch = NOW.timestamp()
+
+        for service in ("fraud_v1", "credit_v1"):
+            for gcid in ("g-a", "g-b", "g-c", "g-absent"):
+                row: dict[str, str | float] = {"gcid": gcid, "request_amount": 1234.5, "request_epoch": epoch}
+                assert direct.service_online(service, [row]) == store.service_online(service, [row]), (
+                    service,
+                    gcid,
+                )
+
+        row = {"gcid": "g-old", "request_amount": 10.0, "request_epoch": epoch}
+        feast, mine = store.service_online("fraud_v1", [row]), direct.service_online("fraud_v1", [row])
+        assert mine == feast
+        assert mine["txn_count_30d"] == [None]  # older than the view's ttl: null, as in training rows
+        assert mine["amount_vs_mean_30d"] == [None]  # on-demand features from the nulled inputs
+        assert mine["seconds_since_last_txn"] == [None]
+        assert mine["kyc_tier"] == [2]  # within its own view's ttl
+        two: list[dict[str, str | float]] = [
+            row,
+            {"gcid": "g-a", "request_amount": 1.0, "request_epoch": epoch},
+        ]
+        assert direct.service_online("fraud_v1", two) == store.service_online("fraud_v1", two)
+        with pytest.raises(FeatureStoreError):
+            direct.service_online("no_such_service", [row])
+    finally:
+        for key in client.scan_iter(match=f"*{project}".encode()):
+            client.delete(key)
+        client.close()

@@ -50,8 +50,9 @@ def tracking(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def test_register_promote_and_serve_the_champion(tracking: str, tmp_path: Path) -> None:
     artifacts = tmp_path / "artifacts"
     first_frame, second_frame = _frame(1), _frame(2, flip=True)
+    first_model = train(first_frame)
     first = log_and_register(
-        train(first_frame),
+        first_model,
         name="fraud",
         feature_service="fraud_v1",
         training_frame=first_frame,
@@ -92,6 +93,13 @@ def test_register_promote_and_serve_the_champion(tracking: str, tmp_path: Path) 
     assert model.features == ("signal", "noise")
     high = model.score({"signal": 2.0, "noise": None})
     assert high.model_version == "fraud/1" and high.value > 0.5
+    assert model.compiled  # the trained shape is served compiled, with the estimator's exact answers
+    for signal, noise in ((2.0, None), (-1.0, 0.3), (0.81, -2.0), (None, None)):
+        row = np.array([[np.nan if v is None else v for v in (signal, noise)]])
+        assert (
+            model.score({"signal": signal, "noise": noise}).value
+            == first_model.pipeline.predict_proba(row)[0, 1]
+        )
 
     promote(tracking, "fraud", second.version, "champion")  # the alias moves: serving follows
     assert model.refresh() is True
