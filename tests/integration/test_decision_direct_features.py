@@ -52,9 +52,14 @@ def test_direct_read_equals_feast_and_fails_as_unavailable(tmp_path):
             assert direct.online_features("g-fresh").txn_count_24h == 3
             assert direct.online_features("g-stale").event_timestamp is None  # older than the ttl
 
+            row: dict[str, str | float] = {"gcid": "g-fresh", "request_amount": 1.0, "request_epoch": 0.0}
+            assert direct.service_online("fraud_v1", [row])["txn_count_24h"] == [None]  # not in that view
+
             proxy.down()
             with pytest.raises(FeatureStoreUnavailable):
                 direct.online_features("g-fresh")
+            with pytest.raises(FeatureStoreUnavailable):
+                direct.service_online("fraud_v1", [row])
         finally:
             for key in client.scan_iter(match=f"*{project}".encode()):
                 client.delete(key)
