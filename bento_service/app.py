@@ -20,4 +20,11 @@ def build_app() -> FastAPI:
     app.include_router(decisions.router)
     app.include_router(identity.router)
     app.include_router(intake.router)
+
+    @app.post("/v1/noop/mounted", include_in_schema=False)
+    async def noop_mounted() -> dict[str, bool]:
+        """The floor of the mounted routes (the decision path) for benchmarks: no I/O, no auth.
+        BentoML's own ``/v1/noop`` (a ``@bentoml.api``) costs more CPU per request than this."""
+        return {"ok": True}
+
     return app

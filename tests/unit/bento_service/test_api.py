@@ -147,3 +147,9 @@ def test_login_and_credit_decisions(api):
     assert credit["outcome"] == "DECLINE" and credit["reasons"][0]["code"] == "CREDIT_KYC_INCOMPLETE"
     bad = api.client.post("/v1/decisions/credit", json={**loan, "product": "yacht"}, headers=headers)
     assert bad.status_code == 422
+
+
+def test_the_mounted_floor_for_benchmarks_answers_without_auth_and_stays_out_of_the_schema(api):
+    response = api.client.post("/v1/noop/mounted")
+    assert (response.status_code, response.json()) == (200, {"ok": True})
+    assert "/v1/noop/mounted" not in api.client.get("/openapi.json").json()["paths"]
