@@ -135,16 +135,28 @@ class ChampionModel:
             features = tuple(meta.signature.inputs.input_names())
             model: _Classifier = mlflow.sklearn.load_model(local)
         return _Loaded(
-            version=version, features=features, model=model, compiled=self._compiled(model, version)
+            version=version,
+            features=features,
+            model=model,
+            compiled=self._compiled(model, version, len(features)),
         )
 
-    def _compiled(self, model: _Classifier, version: str) -> CompiledClassifier | None:
-        compiled = compile_classifier(model)
-        if compiled is None:
-            _log.info("%s v%s: scored by the estimator (no compiled form for it)", self._name, version)
-            return None
-        if not agrees(compiled, model, probe_rows(compiled.n_features)):
-            _log.warning("%s v%s: compiled form disagrees with the estimator: not used", self._name, version)
+    def _compiled(self, model: _Classifier, version: str, n_features: int) -> CompiledClassifier | None:
+        """The compiled form of ``model`` if it has one that answers as the estimator does; the
+        compiled form is an optimisation, so any failure here serves the estimator instead."""
+        try:
+            compiled = compile_classifier(model)
+            if compiled is None:
+                _log.info("%s v%s: scored by the estimator (no compiled form for it)", self._name, version)
+                return None
+            if compiled.n_features != n_features:
+                raise ValueError(
+                    f"the model takes {compiled.n_features} features, its signature {n_features}"
+                )
+            if not agrees(compiled, model, probe_rows(n_features)):
+                raise ValueError("the compiled form disagrees with the estimator on the probe rows")
+        except Exception as exc:
+            _log.warning("%s v%s: scored by the estimator, not compiled: %s", self._name, version, exc)
             return None
         return compiled
 

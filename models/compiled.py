@@ -150,9 +150,9 @@ def compile_classifier(estimator: Any) -> CompiledClassifier | None:
 def probe_rows(
     n_features: int, reference: NDArray[np.float64] | None = None, n: int = 256
 ) -> NDArray[np.float64]:
-    """Rows to compare a compiled model with its estimator: all-missing, zeros, the model's own
-    split thresholds' neighbourhood is covered by ``reference`` rows (e.g. training rows) with
-    random missing cells and scaled copies; deterministic."""
+    """Rows to compare a compiled model with its estimator (deterministic): one all-missing row,
+    one of zeros, ``n`` rows drawn from ``reference`` (e.g. training rows; log-normal values
+    without it), and as many again scaled by 0.5, 1 or 2 with a fifth of the cells missing."""
     rng = np.random.default_rng(0)
     rows = [np.full(n_features, np.nan), np.zeros(n_features)]
     if reference is not None and len(reference):
