@@ -20,7 +20,7 @@ def champion(tmp_path: Path) -> ChampionModel:
     return ChampionModel(f"sqlite:///{tmp_path / 'mlflow.db'}", "fraud")
 
 
-def _fitted(estimator):  # type: ignore[no-untyped-def]
+def _fitted(estimator):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 3))
     return estimator.fit(x, (x[:, 0] > 0).astype(int))
@@ -57,7 +57,7 @@ def test_a_compiled_form_that_disagrees_keeps_the_estimator(
     assert "disagrees with the estimator" in caplog.text
 
 
-def _compiled_of(model):  # type: ignore[no-untyped-def]
+def _compiled_of(model):
     from models.compiled import compile_classifier
 
     return compile_classifier(model)
