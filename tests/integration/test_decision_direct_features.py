@@ -7,6 +7,7 @@ and a project unique to the run."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,9 +27,18 @@ REPO = Path(__file__).resolve().parents[2] / "feature_repo"
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def test_direct_read_equals_feast_and_fails_as_unavailable(tmp_path):
-    project = f"brain_dir_{uuid.uuid4().hex[:10]}"
+@pytest.fixture
+def project() -> Iterator[str]:
+    """A Feast project unique to the test; its Redis keys are deleted afterwards."""
+    name = f"brain_dir_{uuid.uuid4().hex[:10]}"
+    yield name
     client = redis.Redis.from_url("redis://127.0.0.1:6379/13", socket_timeout=2)
+    for key in client.scan_iter(match=f"*{name}".encode()):
+        client.delete(key)
+    client.close()
+
+
+def test_direct_read_equals_feast_and_fails_as_unavailable(tmp_path, project):
     with proxied(6379) as proxy:
         settings = PipelineSettings(
             profile=Profile.SERVICES,
@@ -37,98 +47,82 @@ def test_direct_read_equals_feast_and_fails_as_unavailable(tmp_path):
             redis_url=f"redis://127.0.0.1:{proxy.port}/13",
         )
         store = FeastFeatureStore(settings, project=project)
-        try:
-            store.apply()
-            store.push(
-                [
-                    VelocityRow("g-fresh", NOW - timedelta(minutes=5), 3, 4500.5),
-                    VelocityRow("g-stale", NOW - timedelta(days=3), 7, 100.0),
-                    VelocityRow("g-zero", NOW - timedelta(hours=1), 0, 0.0),
-                ]
-            )
-            direct = DirectOnlineFeatures(store)
-            for gcid in ("g-fresh", "g-stale", "g-zero", "g-absent"):
-                assert direct.online_features(gcid) == store.online_features(gcid), gcid
-            assert direct.online_features("g-fresh").txn_count_24h == 3
-            assert direct.online_features("g-stale").event_timestamp is None  # older than the ttl
+        store.apply()
+        store.push(
+            [
+                VelocityRow("g-fresh", NOW - timedelta(minutes=5), 3, 4500.5),
+                VelocityRow("g-stale", NOW - timedelta(days=3), 7, 100.0),
+                VelocityRow("g-zero", NOW - timedelta(hours=1), 0, 0.0),
+            ]
+        )
+        direct = DirectOnlineFeatures(store)
+        for gcid in ("g-fresh", "g-stale", "g-zero", "g-absent"):
+            assert direct.online_features(gcid) == store.online_features(gcid), gcid
+        assert direct.online_features("g-fresh").txn_count_24h == 3
+        assert direct.online_features("g-stale").event_timestamp is None  # older than the ttl
 
-            row: dict[str, str | float] = {"gcid": "g-fresh", "request_amount": 1.0, "request_epoch": 0.0}
-            assert direct.service_online("fraud_v1", [row])["txn_count_24h"] == [None]  # not in that view
+        row: dict[str, str | float] = {"gcid": "g-fresh", "request_amount": 1.0, "request_epoch": 0.0}
+        assert direct.service_online("fraud_v1", [row])["txn_count_24h"] == [None]  # not in that view
 
-            proxy.down()
-            with pytest.raises(FeatureStoreUnavailable):
-                direct.online_features("g-fresh")
-            with pytest.raises(FeatureStoreUnavailable):
-                direct.service_online("fraud_v1", [row])
-        finally:
-            for key in client.scan_iter(match=f"*{project}".encode()):
-                client.delete(key)
-            client.close()
+        proxy.down()
+        with pytest.raises(FeatureStoreUnavailable):
+            direct.online_features("g-fresh")
+        with pytest.raises(FeatureStoreUnavailable):
+            direct.service_online("fraud_v1", [row])
 
 
-def test_direct_service_read_equals_feast_on_fresh_rows_and_nulls_rows_older_than_the_ttl(tmp_path):
-    project = f"brain_dirs_{uuid.uuid4().hex[:10]}"
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/13", socket_timeout=2)
+def test_direct_service_read_equals_feast_on_fresh_rows_and_nulls_rows_older_than_the_ttl(tmp_path, project):
     settings = PipelineSettings(
         profile=Profile.SERVICES, run_dir=tmp_path, feast_repo=REPO, redis_url="redis://127.0.0.1:6379/13"
     )
     store = FeastFeatureStore(settings, project=project)
-    try:
-        store.apply()
-        activity = CustomerActivity()
-        rows = []
-        for i, gcid in enumerate(("g-a", "g-b", "g-c")):
-            rows += activity.observe_transaction(
-                gcid,
-                NOW - timedelta(hours=3 + i),
-                100.0 * (i + 1),
-                f"t{i}a",
-                channel="mpesa",
-                counterparty="A",
-            )
-            rows += activity.observe_transaction(
-                gcid, NOW - timedelta(minutes=20), 250.0, f"t{i}b", channel="card", counterparty=f"B{i}"
-            )
-            rows += activity.observe_login(
-                gcid, NOW - timedelta(minutes=30), f"l{i}", success=i != 1, device="d"
-            )
-            rows += activity.observe_customer(gcid, NOW - timedelta(days=400), kyc_tier=1 + i, segment="mass")
-        rows += activity.observe_risk(
-            "g-b", NOW - timedelta(days=2), score_type="aml", score=700, rating="high"
-        )
-        # g-old: every streamed view older than its 30-day ttl, the profile (10-year ttl) not
+    store.apply()
+    activity = CustomerActivity()
+    rows = []
+    for i, gcid in enumerate(("g-a", "g-b", "g-c")):
         rows += activity.observe_transaction(
-            "g-old", NOW - timedelta(days=45), 90.0, "t-old", channel="mpesa", counterparty="A"
+            gcid,
+            NOW - timedelta(hours=3 + i),
+            100.0 * (i + 1),
+            f"t{i}a",
+            channel="mpesa",
+            counterparty="A",
         )
-        rows += activity.observe_login("g-old", NOW - timedelta(days=45), "l-old", success=False, device="d")
-        rows += activity.observe_customer("g-old", NOW - timedelta(days=900), kyc_tier=2, segment="mass")
-        store.push_rows(rows)
-        direct = DirectOnlineFeatures(store)
-        epoch = NOW.timestamp()
+        rows += activity.observe_transaction(
+            gcid, NOW - timedelta(minutes=20), 250.0, f"t{i}b", channel="card", counterparty=f"B{i}"
+        )
+        rows += activity.observe_login(gcid, NOW - timedelta(minutes=30), f"l{i}", success=i != 1, device="d")
+        rows += activity.observe_customer(gcid, NOW - timedelta(days=400), kyc_tier=1 + i, segment="mass")
+    rows += activity.observe_risk("g-b", NOW - timedelta(days=2), score_type="aml", score=700, rating="high")
+    # g-old: every streamed view older than its 30-day ttl, the profile (10-year ttl) not
+    rows += activity.observe_transaction(
+        "g-old", NOW - timedelta(days=45), 90.0, "t-old", channel="mpesa", counterparty="A"
+    )
+    rows += activity.observe_login("g-old", NOW - timedelta(days=45), "l-old", success=False, device="d")
+    rows += activity.observe_customer("g-old", NOW - timedelta(days=900), kyc_tier=2, segment="mass")
+    store.push_rows(rows)
+    direct = DirectOnlineFeatures(store)
+    epoch = NOW.timestamp()
 
-        for service in ("fraud_v1", "credit_v1"):
-            for gcid in ("g-a", "g-b", "g-c", "g-absent"):
-                row: dict[str, str | float] = {"gcid": gcid, "request_amount": 1234.5, "request_epoch": epoch}
-                assert direct.service_online(service, [row]) == store.service_online(service, [row]), (
-                    service,
-                    gcid,
-                )
+    for service in ("fraud_v1", "credit_v1"):
+        for gcid in ("g-a", "g-b", "g-c", "g-absent"):
+            row: dict[str, str | float] = {"gcid": gcid, "request_amount": 1234.5, "request_epoch": epoch}
+            assert direct.service_online(service, [row]) == store.service_online(service, [row]), (
+                service,
+                gcid,
+            )
 
-        row = {"gcid": "g-old", "request_amount": 10.0, "request_epoch": epoch}
-        feast, mine = store.service_online("fraud_v1", [row]), direct.service_online("fraud_v1", [row])
-        assert mine == feast
-        assert mine["txn_count_30d"] == [None]  # older than the view's ttl: null, as in training rows
-        assert mine["amount_vs_mean_30d"] == [None]  # on-demand features from the nulled inputs
-        assert mine["seconds_since_last_txn"] == [None]
-        assert mine["kyc_tier"] == [2]  # within its own view's ttl
-        two: list[dict[str, str | float]] = [
-            row,
-            {"gcid": "g-a", "request_amount": 1.0, "request_epoch": epoch},
-        ]
-        assert direct.service_online("fraud_v1", two) == store.service_online("fraud_v1", two)
-        with pytest.raises(FeatureStoreError):
-            direct.service_online("no_such_service", [row])
-    finally:
-        for key in client.scan_iter(match=f"*{project}".encode()):
-            client.delete(key)
-        client.close()
+    row = {"gcid": "g-old", "request_amount": 10.0, "request_epoch": epoch}
+    feast, mine = store.service_online("fraud_v1", [row]), direct.service_online("fraud_v1", [row])
+    assert mine == feast
+    assert mine["txn_count_30d"] == [None]  # older than the view's ttl: null, as in training rows
+    assert mine["amount_vs_mean_30d"] == [None]  # on-demand features from the nulled inputs
+    assert mine["seconds_since_last_txn"] == [None]
+    assert mine["kyc_tier"] == [2]  # within its own view's ttl
+    two: list[dict[str, str | float]] = [
+        row,
+        {"gcid": "g-a", "request_amount": 1.0, "request_epoch": epoch},
+    ]
+    assert direct.service_online("fraud_v1", two) == store.service_online("fraud_v1", two)
+    with pytest.raises(FeatureStoreError):
+        direct.service_online("no_such_service", [row])
