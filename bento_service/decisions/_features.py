@@ -10,10 +10,11 @@ serialisation and value decoding) for that view's features of one entity and app
 ttl rule as :meth:`FeastFeatureStore.online_features`, whose answers it reproduces (a test
 compares both).
 
-A model's service is read the same way (:meth:`DirectOnlineFeatures.service_online`): each
-feature view of the service with ``online_read``, values older than the view's ttl null (as in
-Feast's read and in the point-in-time training rows), then its on-demand view's own
-transformation (``transform_dict``) on the request fields and those values. A test compares the
+A model's service is read the same way (:meth:`DirectOnlineFeatures.service_online`): all its
+feature views in one pipelined Redis round trip (they live in the entity's one hash; Feast's own
+key, field and value encoding), values older than a view's ttl null (as in Feast's read and in
+the point-in-time training rows), then its on-demand view's own transformation
+(``transform_dict``) on the request fields and those values. A test compares the
 answers with Feast's ``get_online_features``.
 """
 
@@ -73,8 +74,8 @@ class DirectOnlineFeatures:
         if service != set(_FEATURES):  # the service changed: this shortcut would serve the wrong thing
             raise FeatureStoreError(f"customer_profile_v1 serves {sorted(service)}, expected {_FEATURES}")
         self._plans: dict[str, _ServicePlan] = {}
-        # id(plan.views) -> per view (versioned name, requested names, Redis hash fields)
-        self._fields: dict[int, list[tuple[str, list[str], list[str | bytes]]]] = {}
+        # service -> per view of its plan (versioned name, requested names, Redis hash fields)
+        self._fields: dict[str, list[tuple[str, list[str], list[str | bytes]]]] = {}
 
     def online_features(self, gcid: str) -> OnlineFeatures:
         key = EntityKey(join_keys=["gcid"], entity_values=[Value(string_val=gcid)])
@@ -116,7 +117,7 @@ class DirectOnlineFeatures:
         read: dict[str, object] = {}
         out: dict[str, list[object]] = {"gcid": [gcid]}
         try:
-            rows = self._read_views(key, plan.views)
+            rows = self._read_views(key, service, plan.views)
             for part, (stamp, values) in zip(plan.views, rows, strict=True):
                 if values is not None and stamp is not None and part.ttl is not None:
                     as_of = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
@@ -137,7 +138,7 @@ class DirectOnlineFeatures:
         return out
 
     def _read_views(
-        self, key: EntityKey, views: Sequence[_ViewRead]
+        self, key: EntityKey, service: str, views: Sequence[_ViewRead]
     ) -> list[tuple[datetime | None, dict[str, Value] | None]]:
         """Each view's ``(timestamp, values)`` for one entity. On Redis all views live in the
         entity's one hash: one pipelined round trip through Feast's own key, field and value
@@ -147,14 +148,14 @@ class DirectOnlineFeatures:
         if not isinstance(online, RedisOnlineStore) or config.online_store.client != RedisClient.redis:
             return [online.online_read(config, v.view, [key], list(v.read))[0] for v in views]
         (redis_key,) = online._generate_redis_keys_for_entities(config, [key])
-        fields = self._fields.get(id(views))
+        fields = self._fields.get(service)
         if fields is None:  # the hash fields of a plan's views (murmur3 of each name) never change
             fields = []
             for v in views:
                 name = _versioned_fv_name(v.view, config)
                 requested, hset_keys = online._generate_hset_keys_for_features(v.view, list(v.read), name)
                 fields.append((name, requested, hset_keys))
-            self._fields[id(views)] = fields
+            self._fields[service] = fields
         replies = online._read_hash_fields(config, [(redis_key, hset_keys) for _, _, hset_keys in fields])
         return [
             online._get_features_for_entity(reply, name, requested)
