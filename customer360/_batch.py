@@ -173,7 +173,7 @@ class ProjectionBatch:
         missing = sorted(k for k in set(keys) if k not in cache)
         for i in range(0, len(missing), 500):
             chunk = missing[i : i + 500]
-            trip.add(*self._select_keys(table, chunk), on_rows=partial(self._loaded, table, chunk))
+            trip.add(*self._by_keys("select", table, chunk), on_rows=partial(self._loaded, table, chunk))
 
     def _loaded(self, table: Table, chunk: list[Key], rows: list[Row]) -> None:
         cache = self._rows[table.name]
@@ -186,15 +186,12 @@ class ProjectionBatch:
         for k in chunk:
             cache.setdefault(k, None)
 
-    def _select_keys(self, table: Table, keys: list[Key]) -> Statement:
-        if not self._pg:
-            return (None, select(table).where(tuple_(*(table.c[n] for n in _pk(table))).in_(keys)), {})
-        return (("select", table.name), _pg_statement("select", table), _key_params(table, keys))
-
-    def _delete_keys(self, table: Table, keys: list[Key]) -> Statement:
-        if not self._pg:
-            return (None, delete(table).where(tuple_(*(table.c[n] for n in _pk(table))).in_(keys)), {})
-        return (("delete", table.name), _pg_statement("delete", table), _key_params(table, keys))
+    def _by_keys(self, kind: str, table: Table, keys: list[Key]) -> Statement:
+        """The ``select`` or ``delete`` of ``table``'s rows with primary key in ``keys``."""
+        if self._pg:
+            return ((kind, table.name), _pg_statement(kind, table), _key_params(table, keys))
+        match = tuple_(*(table.c[n] for n in _pk(table))).in_(keys)
+        return (None, select(table).where(match) if kind == "select" else delete(table).where(match), {})
 
     def _get(self, table: Table, key: Key) -> Row | None:
         if key not in self._rows.get(table.name, {}):
@@ -223,7 +220,7 @@ class ProjectionBatch:
                 chunk = ordered[i : i + 500]
                 old = [k for k in chunk if k in stored]
                 if old:
-                    trip.add(*self._delete_keys(table, old))
+                    trip.add(*self._by_keys("delete", table, old))
                 rows = [r for r in (self._rows[name][k] for k in chunk) if r is not None]
                 if rows:
                     trip.add(*self._insert(table, rows))
