@@ -41,24 +41,7 @@ from bento_service.settings import ServiceSettings
 from pipelines.features import InMemoryFeatureStore
 from pipelines.storage import create_db_engine, migrate
 from pipelines.transport import InProcessBus
-from tests.services import PG_ADMIN
-
-
-def bench_database(name: str, fresh: bool) -> str:
-    """The URL of database ``name``, created if missing (dropped and re-created with ``fresh``).
-
-    The database is kept after the run, so a re-run with the same load skips the bulk load."""
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-        if exists and fresh:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            exists = None
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}"
-
+from tests.services import kept_database
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -268,7 +251,7 @@ def main() -> None:
     ap.add_argument("--fresh", action="store_true", help="drop and reload the database")
     args = ap.parse_args()
     name = args.database or f"c360_bench_{args.customers}_{args.transactions}"
-    db = bench_database(name, args.fresh)
+    db, _ = kept_database(name, fresh=args.fresh)
     engine = create_db_engine(db)
     migrate(engine)
     engine.dispose()

@@ -45,10 +45,9 @@ from pipelines.bootstrap import bootstrap
 from pipelines.cli._process import stop_process_group
 from pipelines.settings import PipelineSettings
 from pipelines.simulator import simulate_bank
-from tests.services import kafka_topics
+from tests.services import kafka_topics, kept_database
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = "postgresql+psycopg://brain:brain@127.0.0.1:5432/postgres"
 LADDER = [50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000, 1200, 1400, 1600, 2000]
 SLO_P99_MS = 100.0
 MAX_ERROR_SHARE = 0.001
@@ -62,15 +61,6 @@ def sustained(r: RunResult) -> bool:
         and r.errors <= MAX_ERROR_SHARE * max(r.sent, 1)
         and r.p(99) <= SLO_P99_MS
     )
-
-
-def _fresh_database(name: str) -> str:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}"
 
 
 def _free_port() -> int:
@@ -219,7 +209,7 @@ def main() -> None:
 
     run_dir = ROOT / ".run" / "bench"
     run_dir.mkdir(parents=True, exist_ok=True)
-    db_url = _fresh_database("brain_bench")
+    db_url, _ = kept_database("brain_bench", fresh=True)
     with kafka_topics() as prefix:
         common = {"profile": "services", "run_dir": run_dir, "database_url": db_url, "topic_prefix": prefix}
         settings = PipelineSettings(
@@ -233,7 +223,7 @@ def main() -> None:
         pipeline.wait_idle(quiet_s=2.0, timeout_s=1800)
         pipeline.stop()
 
-        mlflow_url = _fresh_database("brain_bench_mlflow")
+        mlflow_url, _ = kept_database("brain_bench_mlflow", fresh=True)
         service_settings = ServiceSettings(**common, mlflow_tracking_uri=mlflow_url)
         token = dev_token_issuer(service_settings).mint("bench", ["decision:write"], timedelta(hours=2))
         env = {k: v for k, v in os.environ.items() if not k.startswith("EB_")}

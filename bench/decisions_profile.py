@@ -28,22 +28,10 @@ from sqlalchemy import create_engine, text
 
 from bento_service.schemas import TransactionDecisionRequest
 from models.decisioning import DecisionType
+from tests.services import kept_database
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = "postgresql+psycopg://brain:brain@127.0.0.1:5432/postgres"
 DB = "brain_bench_profile"
-
-
-def _database(name: str, reload: bool) -> tuple[str, bool]:
-    """The kept database's URL, and whether it must be loaded."""
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("select 1 from pg_database where datname = :n"), {"n": name}).first()
-        if reload or not exists:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}", bool(reload or not exists)
 
 
 def _load(db_url: str, run_dir: Path, customers: int) -> None:
@@ -99,11 +87,11 @@ def main() -> None:
 
     run_dir = ROOT / ".run" / "bench-profile"
     run_dir.mkdir(parents=True, exist_ok=True)
-    db_url, load = _database(DB, args.reload)
+    db_url, load = kept_database(DB, fresh=args.reload)
     if load:
         print(f"loading {args.customers} simulated customers through the pipeline...", flush=True)
         _load(db_url, run_dir, args.customers)
-    mlflow_url, fresh = _database(f"{DB}_mlflow", args.reload)
+    mlflow_url, fresh = kept_database(f"{DB}_mlflow", fresh=args.reload)
     if fresh:
         from bench.decisions import register_champion
 

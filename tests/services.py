@@ -80,6 +80,21 @@ def drop_database(admin: Engine, name: str, attempts: int = 20) -> None:
         admin.dispose()
 
 
+def kept_database(name: str, *, fresh: bool) -> tuple[str, bool]:
+    """The URL of PostgreSQL database ``name``, created if missing (dropped and re-created with
+    ``fresh``), and whether it was created. Kept after the run: benches reuse their loads."""
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if exists and fresh:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            exists = None
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"postgresql+psycopg://brain:brain@127.0.0.1:5432/{name}", not exists
+
+
 @contextmanager
 def mariadb_database(prefix: str, ddl: str = "") -> Iterator[str]:
     """A fresh MariaDB database (the server's default collation) with ``ddl`` (statements separated
