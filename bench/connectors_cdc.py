@@ -27,6 +27,8 @@ from contextlib import contextmanager
 import psycopg
 import pymysql
 
+from kernel.storage import create_db_engine, migrate
+from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from pipelines.connectors import (
     BinlogSource,
     ChangeSource,
@@ -37,8 +39,6 @@ from pipelines.connectors import (
     load_mappings,
 )
 from pipelines.simulator._sources_ddl import CRM_DDL, DFS_DDL, V5_DDL
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from tests.services import KAFKA, kafka_topics, postgres_database
 
 KEY = b"bench-card-key-0123456789abcdef"

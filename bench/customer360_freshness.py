@@ -37,9 +37,8 @@ from bench.customer360_reads import bootstrap_api, keepalive_get, pct, wait_http
 from bento_service.app import build_app
 from bento_service.bootstrap import dev_token_issuer
 from bento_service.settings import ServiceSettings
-from pipelines.bootstrap import event_key
-from pipelines.events import topic_of
-from pipelines.storage import create_db_engine, migrate
+from kernel.events import event_key, topic_of
+from kernel.storage import create_db_engine, migrate
 from tests.integration.c360_services import processed, publish, services_env, start_worker, wait_processed
 from tests.services import KAFKA, kafka_topics, postgres_database
 from tests.unit.customer360.c360_world import synthetic_stream, txn, write_graph

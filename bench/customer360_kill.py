@@ -17,7 +17,7 @@ from pathlib import Path
 from tempfile import mkdtemp
 
 from customer360 import projection_snapshot
-from pipelines.storage import create_db_engine, migrate
+from kernel.storage import create_db_engine, migrate
 from tests.integration.c360_services import (
     apply_clean,
     processed,

@@ -38,9 +38,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
 from bento_service.settings import ServiceSettings
-from pipelines.features import InMemoryFeatureStore
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport import InProcessBus
+from features import InMemoryFeatureStore
+from kernel.storage import create_db_engine, migrate
+from kernel.transport import InProcessBus
 from tests.services import kept_database
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -34,6 +34,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -41,8 +42,8 @@ from sqlalchemy import create_engine, text
 from bench.loadgen import RunResult, build_request, run_constant_rate
 from bento_service.bootstrap import dev_token_issuer
 from bento_service.settings import ServiceSettings
+from cli._process import stop_process_group
 from pipelines.bootstrap import bootstrap
-from pipelines.cli._process import stop_process_group
 from pipelines.settings import PipelineSettings
 from pipelines.simulator import simulate_bank
 from tests.services import kafka_topics, kept_database
@@ -96,7 +97,7 @@ def register_champion(env: dict[str, str], customers: int = 300) -> None:
         ["models", "promote", "fraud", "1", "--alias", "champion"],
     ):
         done = subprocess.run(
-            [sys.executable, "-m", "pipelines.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True
+            [sys.executable, "-m", "cli", *args], env=env, cwd=ROOT, capture_output=True, text=True
         )
         if done.returncode != 0:
             raise SystemExit(f"brain {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
@@ -211,7 +212,12 @@ def main() -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     db_url, _ = kept_database("brain_bench", fresh=True)
     with kafka_topics() as prefix:
-        common = {"profile": "services", "run_dir": run_dir, "database_url": db_url, "topic_prefix": prefix}
+        common: dict[str, Any] = {
+            "profile": "services",
+            "run_dir": run_dir,
+            "database_url": db_url,
+            "topic_prefix": prefix,
+        }
         settings = PipelineSettings(
             **common, metrics_port=0, consumer_group_prefix=f"bench-{uuid.uuid4().hex[:6]}"
         )
@@ -243,7 +249,7 @@ def main() -> None:
         register_champion(env)
         api_port, feast_port = _free_port(), _free_port()
         api = _start(
-            [sys.executable, "-m", "pipelines.cli", "serve", "--port", str(api_port)],
+            [sys.executable, "-m", "cli", "serve", "--port", str(api_port)],
             env,
             ROOT,
             run_dir / "api.log",

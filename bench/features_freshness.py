@@ -20,12 +20,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.events import TransactionPayload, TransactionPosted, make_event_id
-from pipelines.features.feast_store import FeastFeatureStore
-from pipelines.processors.features import FeaturesHandler, replay
+from features.feast_store import FeastFeatureStore
+from kernel.events import TransactionPayload, TransactionPosted, make_event_id
+from kernel.storage import create_db_engine, migrate
+from pipelines.bootstrap import replay_features
+from pipelines.processors.features import FeaturesHandler
 from pipelines.settings import PipelineSettings, Profile
 from pipelines.simulator import simulate_bank
-from pipelines.storage import create_db_engine, migrate
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -56,7 +57,7 @@ def main() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     bank = simulate_bank(args.customers, 5, now - timedelta(minutes=5), fraud_share=0.02)
     t = time.perf_counter()
-    handler = replay(bank.events(), engine, store)
+    handler = replay_features(bank.events(), engine, store)
     print(f"warm-up: {len(bank.events())} events replayed in {time.perf_counter() - t:.1f} s")
     refs = sorted({(c.source_system, c.source_key) for c in bank.customers})
     from models.datasets import gcid_map

@@ -23,9 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.training import train
-from models.workflow import build_training_frame
-from pipelines.events import (
+from features.feast_store import FeastFeatureStore
+from kernel.events import (
     BrainEvent,
     CustomerChanged,
     CustomerPayload,
@@ -33,10 +32,11 @@ from pipelines.events import (
     TransactionPosted,
     make_event_id,
 )
-from pipelines.features.feast_store import FeastFeatureStore
-from pipelines.processors.features import replay
+from kernel.storage import create_db_engine, migrate
+from models.training import train
+from models.workflow import build_training_frame
+from pipelines.bootstrap import replay_features
 from pipelines.settings import PipelineSettings
-from pipelines.storage import create_db_engine, migrate
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "fraud" / "evalml-fraud-transactions"
 
@@ -111,7 +111,7 @@ def main() -> None:
     store = FeastFeatureStore(settings)
     store.apply()
     t = time.perf_counter()
-    replay(events, engine, store, batch_size=20_000)
+    replay_features(events, engine, store, batch_size=20_000)
     streamed_s = time.perf_counter() - t
     t = time.perf_counter()
     training = build_training_frame("fraud", store, engine, events, fraud_event_ids=sorted(fraud))

@@ -23,9 +23,9 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
+from cli._app import app
+from cli._identity import simulated_records
 from identity import DEFAULT_SETTINGS_PATH, FIELDS
-from pipelines.cli._app import app
-from pipelines.cli._identity import simulated_records
 from pipelines.simulator import simulate_bank
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,11 +19,11 @@ from bento_service.deps import ServiceDeps, install
 from bento_service.intake import ChannelIntake
 from bento_service.outbox import DecisionEventsPublisher, decision_relay, identity_operator_relay
 from bento_service.settings import ServiceSettings, get_service_settings
+from features import FeatureReader
+from kernel.errors import ConfigurationError
+from kernel.storage import create_db_engine, reader_engine
+from kernel.transport import EventPublisher, InProcessBus
 from models.decisioning import DecisionType, RuleSet, bundled_rule_set, load_rule_set
-from pipelines.errors import ConfigurationError
-from pipelines.features import FeatureReader
-from pipelines.storage import create_db_engine, reader_engine
-from pipelines.transport import EventPublisher, InProcessBus
 
 __all__ = ["bootstrap", "dev_token_issuer", "token_verifier"]
 
@@ -49,7 +49,7 @@ def token_verifier(settings: ServiceSettings) -> TokenVerifier:
 def _feature_reader(settings: ServiceSettings) -> tuple[FeatureReader, FeatureReader]:
     """Feast's store, and the decision path's direct reader of its online store (same answers)."""
     from bento_service.decisions._features import DirectOnlineFeatures  # Feast import is slow
-    from pipelines.features.feast_store import FeastFeatureStore
+    from features.feast_store import FeastFeatureStore
 
     store = FeastFeatureStore(settings)
     return store, DirectOnlineFeatures(store)
@@ -59,7 +59,7 @@ def _publisher(settings: ServiceSettings) -> EventPublisher:
     if settings.embedded:
         # embedded: decision.events stays inside this process; the decision_log table is the record
         return InProcessBus().publisher()
-    from pipelines.transport._kafka import KafkaEventPublisher, ReconnectingPublisher
+    from kernel.transport._kafka import KafkaEventPublisher, ReconnectingPublisher
 
     # never block a decision on Kafka: a short metadata wait, reconnection attempts between requests
     return ReconnectingPublisher(

@@ -37,8 +37,8 @@ from mlflow.models import Model
 from mlflow.tracking import MlflowClient
 
 from bento_service.decisions._ports import Score
+from kernel.errors import EnterpriseBrainError
 from models.compiled import CompiledClassifier, agrees, compile_classifier, probe_rows
-from pipelines.errors import EnterpriseBrainError
 
 __all__ = ["ChampionModel", "ModelUnavailable", "Score"]
 

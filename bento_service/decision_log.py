@@ -32,8 +32,8 @@ from sqlalchemy import Connection, Engine, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from bento_service.batch_drainer import BatchDrainer
-from pipelines.storage import reader_engine, run_read
-from pipelines.storage.schema import decision_log, decision_outbox
+from kernel.storage import reader_engine, run_read
+from kernel.storage.schema import decision_log, decision_outbox
 
 __all__ = [
     "GENESIS",

@@ -11,8 +11,8 @@ from bento_service.decisions import DecisionEngine
 from bento_service.intake import ChannelIntake
 from bento_service.outbox import LeaderPass
 from bento_service.settings import ServiceSettings
-from pipelines.errors import ConfigurationError
-from pipelines.features import FeatureReader
+from features import FeatureReader
+from kernel.errors import ConfigurationError
 
 __all__ = ["ServiceDeps", "current", "install", "verifier"]
 
@@ -22,7 +22,7 @@ class ServiceDeps:
     settings: ServiceSettings
     engine: Engine
     #: single-statement reads of the Customer 360 and identity routes (autocommit; see
-    #: :func:`pipelines.storage.reader_engine`): use with :func:`pipelines.storage.run_read`
+    #: :func:`kernel.storage.reader_engine`): use with :func:`kernel.storage.run_read`
     reader: Engine
     verifier: TokenVerifier
     features: FeatureReader

@@ -4,7 +4,7 @@ Every class carries the HTTP status it answers with, a stable ``code`` (the suff
 ``type`` URI, see :mod:`bento_service.problems`) and a ``title`` shared by every occurrence.
 :class:`ServiceError` adds response headers, used by the auth errors for ``WWW-Authenticate``.
 
-    EnterpriseBrainError (500)                  pipelines.errors
+    EnterpriseBrainError (500)                  kernel.errors
     └── ServiceError (500)                      raised by the HTTP layer; may carry response headers
         ├── AuthError (401)
         │   ├── Unauthorized (401)              no/malformed/expired/badly signed token
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
-from pipelines.errors import EnterpriseBrainError
+from kernel.errors import EnterpriseBrainError
 
 __all__ = [
     "AUTH_REALM",

@@ -27,8 +27,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, JsonValue, TypeAdapter, ValidationError
 
 from bento_service.problems import FieldError
-from pipelines.events import LoginAttempted, Topic, dlq_topic, make_event_id
-from pipelines.transport import EventPublisher
+from kernel.events import LoginAttempted, Topic, dlq_topic, make_event_id
+from kernel.transport import EventPublisher
 
 __all__ = ["ChannelIntake", "IntakeItem", "IntakeResult"]
 
@@ -77,7 +77,7 @@ class ChannelIntake:
     def submit(self, items: Sequence[JsonValue], client: str) -> IntakeResult:
         """Validate every item, publish the valid ones and dead-letter the others, then flush.
 
-        Raises :class:`~pipelines.errors.TransportError` (503) when the transport fails: the
+        Raises :class:`~kernel.errors.TransportError` (503) when the transport fails: the
         client retries the whole batch (same event ids).
         """
         topic = Topic.LOGIN.value

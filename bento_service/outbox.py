@@ -39,9 +39,9 @@ from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from bento_service.batch_drainer import BatchDrainer
 from bento_service.decision_log import StoredDecision
-from pipelines.events import DecisionMade, DecisionPayload, Topic, make_event_id
-from pipelines.storage.schema import decision_log, decision_outbox, identity_lineage, outbox_position
-from pipelines.transport import EventPublisher
+from kernel.events import DecisionMade, DecisionPayload, Topic, make_event_id
+from kernel.storage.schema import decision_log, decision_outbox, identity_lineage, outbox_position
+from kernel.transport import EventPublisher
 
 __all__ = [
     "DecisionEventsPublisher",

@@ -7,7 +7,7 @@ Each error body is ``application/problem+json``::
 
 :func:`install_problem_handlers` makes a FastAPI app answer like this for
 
-* any :class:`~pipelines.errors.EnterpriseBrainError`: its ``status``, ``code`` and ``detail``;
+* any :class:`~kernel.errors.EnterpriseBrainError`: its ``status``, ``code`` and ``detail``;
   for a status of 500 or more the detail is logged and replaced by a generic sentence;
 * FastAPI's ``RequestValidationError``: 422 with one entry per field error in ``errors`` (the
   offending input values are not echoed back: they may be personal data);
@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bento_service.errors import ServiceError
-from pipelines.errors import EnterpriseBrainError
+from kernel.errors import EnterpriseBrainError
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",

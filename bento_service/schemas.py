@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 from customer360 import CustomerView, TransactionView
-from pipelines.events import Channel
+from kernel.events import Channel
 
 __all__ = [
     "CreditDecisionRequest",

@@ -1,4 +1,4 @@
-"""Settings of the API deployable (BentoML service): the pipeline's plus the API's own."""
+"""Settings of the API deployable (BentoML service): the shared store locations plus the API's own."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from pipelines.settings import PipelineSettings
+from kernel.settings import BrainSettings
 
 __all__ = ["ServiceSettings", "get_service_settings"]
 
 
-class ServiceSettings(PipelineSettings):
+class ServiceSettings(BrainSettings):
     model_config = SettingsConfigDict(env_prefix="EB_", extra="forbid", frozen=True)
 
     host: str = "127.0.0.1"

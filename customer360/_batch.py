@@ -36,7 +36,7 @@ from sqlalchemy import (
     tuple_,
 )
 
-from pipelines.events import (
+from kernel.events import (
     AccountChanged,
     BrainEvent,
     CustomerChanged,
@@ -45,9 +45,9 @@ from pipelines.events import (
     RiskScoreUpdated,
     TransactionPosted,
 )
-from pipelines.standardise import to_minor_units
-from pipelines.storage.round_trip import RoundTrip
-from pipelines.storage.schema import (
+from kernel.standardise import to_minor_units
+from kernel.storage.round_trip import RoundTrip
+from kernel.storage.schema import (
     account_360,
     channel_activity,
     customer_source_record,

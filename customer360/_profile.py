@@ -42,8 +42,8 @@ from customer360._queries import (
 )
 from customer360._views import ChannelActivityView, CustomerView, RiskView, TransactionPage, TransactionView
 from identity.errors import UnknownGcid
-from pipelines.storage.schema import gcid as gcid_t
-from pipelines.storage.schema import identity_record, transaction_360
+from kernel.storage.schema import gcid as gcid_t
+from kernel.storage.schema import identity_record, transaction_360
 
 __all__ = ["Profile", "get_profile", "get_profile_composed", "get_transaction_page"]
 

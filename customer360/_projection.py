@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete
 from customer360._batch import ProjectionBatch, newer
 from customer360._refresh import refresh_gcids
 from customer360._survivorship import DEFAULT_POLICY, SurvivorshipPolicy
-from pipelines.events import (
+from kernel.events import (
     AccountChanged,
     BrainEvent,
     CustomerChanged,
@@ -24,7 +24,7 @@ from pipelines.events import (
     RiskScoreUpdated,
     TransactionPosted,
 )
-from pipelines.storage.schema import (
+from kernel.storage.schema import (
     customer_360,
     customer_360_key,
 )

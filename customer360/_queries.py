@@ -29,9 +29,9 @@ from customer360._views import (
     TransactionView,
 )
 from identity.errors import UnknownGcid
-from pipelines.events import MINOR_UNITS
-from pipelines.standardise import from_minor_units
-from pipelines.storage.schema import (
+from kernel.events import MINOR_UNITS
+from kernel.standardise import from_minor_units
+from kernel.storage.schema import (
     account_360,
     channel_activity,
     customer_360,
@@ -41,7 +41,7 @@ from pipelines.storage.schema import (
     risk_profile,
     transaction_360,
 )
-from pipelines.storage.schema import gcid as gcid_t
+from kernel.storage.schema import gcid as gcid_t
 
 __all__ = [
     "LookupKey",

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select
 
-from pipelines.storage.schema import (
+from kernel.storage.schema import (
     account_360,
     channel_activity,
     customer_360,

@@ -20,8 +20,8 @@ from customer360._survivorship import (
     SurvivorshipPolicy,
     golden_record,
 )
-from pipelines.events import CustomerPayload
-from pipelines.storage.schema import (
+from kernel.events import CustomerPayload
+from kernel.storage.schema import (
     channel_activity,
     customer_360,
     customer_360_key,

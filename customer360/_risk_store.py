@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, func, select, tuple_
 
 from customer360._risk import DEFAULT_RISK_POLICY, AlertInput, RiskInputs, RiskPolicy, SignalInput
-from pipelines.storage.schema import channel_activity, fraud_alert, identity_record, risk_signal
+from kernel.storage.schema import channel_activity, fraud_alert, identity_record, risk_signal
 
 __all__ = ["member_refs", "refresh_risk", "risk_inputs"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from pipelines.events import CustomerPayload
+from kernel.events import CustomerPayload
 
 __all__ = ["DEFAULT_POLICY", "GoldenRecord", "SourceCustomer", "SurvivorshipPolicy", "golden_record"]
 

@@ -1,8 +1,8 @@
 """The columns of every streamed feature view, as plain data (no Feast import).
 
 This is the single source of truth shared by the Feast definitions (``feature_repo.views``), the
-streaming aggregator (:mod:`pipelines.features.activity`), the Parquet schema of the offline
-store (:mod:`pipelines.features.feast_store`) and the models' feature lists (``models``).
+streaming aggregator (:mod:`features.activity`), the Parquet schema of the offline
+store (:mod:`features.feast_store`) and the models' feature lists (``models``).
 Add a column here, then to the aggregator; a published feature service is never edited (version it).
 """
 
@@ -35,7 +35,7 @@ WINDOWS: dict[str, timedelta] = {
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
 }
-#: Channels with their own 24 h count (== pipelines.events Channel).
+#: Channels with their own 24 h count (== kernel.events Channel).
 CHANNELS = ("mpesa", "card", "ussd", "agency", "branch", "internet", "mobile", "atm", "api")
 
 

@@ -3,10 +3,10 @@
 ``build_feature_repo(data_dir)`` is the single place that wires entities, sources, views and
 services together. Both paths that register objects use it:
 
-* ``FeastFeatureStore.apply()`` (pipelines.features.feast_store) with the directory derived from
-  the ``PipelineSettings`` it was given;
+* ``FeastFeatureStore.apply()`` (features.feast_store) with the directory derived from
+  the ``BrainSettings`` it was given;
 * the ``feast`` CLI, through :mod:`feature_repo.repo`, with the directory derived from
-  ``get_pipeline_settings()`` (i.e. ``EB_RUN_DIR`` and ``EB_PROFILE``).
+  ``BrainSettings()`` (i.e. ``EB_RUN_DIR`` and ``EB_PROFILE``).
 
 so the CLI and the programmatic path register the same objects with the same Parquet paths.
 """
@@ -57,7 +57,7 @@ class FeatureRepo:
     transaction_velocity: FeatureView
     customer_profile_v1: FeatureService
     streamed: tuple[tuple[ViewColumns, PushSource, FeatureView], ...]
-    """The catalog's streamed views with their push sources (pipelines.features.activity feeds them)."""
+    """The catalog's streamed views with their push sources (features.activity feeds them)."""
     transaction_request_source: RequestSource
     transaction_request: OnDemandFeatureView
     fraud_v1: FeatureService

@@ -6,7 +6,7 @@ exist twice (once as ``entities.customer``, once as ``feature_repo.entities.cust
 by the views) and ``feast apply`` would reject the duplicate names. So ``.feastignore`` hides the
 definition modules and this file exposes the objects built by
 :func:`feature_repo.definitions.build_feature_repo` for the profile and run directory in the
-environment (``EB_PROFILE``, ``EB_RUN_DIR``; read through ``PipelineSettings``, the single source
+environment (``EB_PROFILE``, ``EB_RUN_DIR``; read through ``BrainSettings``, the single source
 of configuration). Python code never imports this module; it calls ``build_feature_repo``.
 
 Feast's scan collects module attributes by type, so the objects are exposed as module globals
@@ -16,9 +16,9 @@ Feast's scan collects module attributes by type, so the objects are exposed as m
 from __future__ import annotations
 
 from feature_repo.definitions import build_feature_repo, feature_data_dir
-from pipelines.settings import get_pipeline_settings
+from kernel.settings import BrainSettings
 
-_settings = get_pipeline_settings()
+_settings = BrainSettings()
 _repo = build_feature_repo(feature_data_dir(_settings.run_dir, _settings.profile.value))
 
 globals().update({obj.name: obj for obj in _repo.objects()})

@@ -61,5 +61,5 @@ def transaction_velocity_push(data_dir: Path) -> PushSource:
         data_dir,
         "transaction_velocity",
         domain="transactions",
-        description="Streaming 24 h transaction velocity by GCID (pipelines.features.window).",
+        description="Streaming 24 h transaction velocity by GCID (features.window).",
     )

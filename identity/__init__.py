@@ -1,7 +1,7 @@
 """Identity resolution: every source record → one Global Customer ID (GCID).
 
 The domain core: it imports no Kafka, Redis, Feast, BentoML or MLflow. Storage is a port
-(:class:`IdentityGraph`); the SQL adapter lives in :mod:`pipelines.storage.identity_graph`.
+(:class:`IdentityGraph`); the SQL adapter lives in :mod:`pipelines.identity_graph`.
 """
 
 from identity._blocking import key_function
@@ -32,11 +32,12 @@ from identity._settings import (
     default_settings,
 )
 from identity._training import train
-from identity._wekeza import DEFAULT_SETTINGS_PATH, load_default_settings, wekeza_settings
+from identity._wekeza import DEFAULT_SETTINGS_PATH, load_default_settings, load_settings, wekeza_settings
 
 __all__ = [
     "DEFAULT_SETTINGS_PATH",
     "load_default_settings",
+    "load_settings",
     "wekeza_settings",
     "FIELDS",
     "BlockingRule",

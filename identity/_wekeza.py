@@ -56,3 +56,9 @@ def wekeza_settings() -> IdentitySettings:
 def load_default_settings() -> IdentitySettings:
     """The shipped trained settings (validated)."""
     return IdentitySettings.from_json(DEFAULT_SETTINGS_PATH.read_text())
+
+
+def load_settings(path: Path | None) -> IdentitySettings:
+    """Trained settings from ``path`` (``brain identity resolve --save-settings``); the shipped
+    Wekeza settings when ``path`` is ``None``."""
+    return IdentitySettings.from_json(path.read_text()) if path is not None else load_default_settings()

@@ -10,7 +10,7 @@ EnterpriseBrainError
 
 from __future__ import annotations
 
-from pipelines.errors import EnterpriseBrainError
+from kernel.errors import EnterpriseBrainError
 
 __all__ = [
     "IdentityError",

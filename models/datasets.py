@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from pipelines.events import BrainEvent, FraudAlertRaised, TransactionPosted
-from pipelines.features.feast_store import FeastFeatureStore
-from pipelines.storage.schema import identity_record
+from features.feast_store import FeastFeatureStore
+from kernel.events import BrainEvent, FraudAlertRaised, TransactionPosted
+from kernel.storage.schema import identity_record
 
 __all__ = [
     "confirmed_fraud",

@@ -5,7 +5,7 @@ of the training frame (Parquet artifact + MLflow dataset input + SHA-256 tag) an
 signature; the model is registered as a new version of ``name``. Promotion sets an alias
 (``champion`` / ``challenger``), never a stage.
 
-Where: :func:`tracking_uri` / :func:`artifact_root` derive the backend from ``PipelineSettings``:
+Where: :func:`tracking_uri` / :func:`artifact_root` derive the backend from ``BrainSettings``:
 embedded → SQLite under the run dir, services → the PostgreSQL ``mlflow`` database; artifacts on
 disk under ``<run_dir>/<profile>/mlartifacts``.
 """
@@ -29,8 +29,8 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
+from kernel.settings import BrainSettings
 from models.training import TrainedModel
-from pipelines.settings import PipelineSettings
 
 __all__ = [
     "ALIASES",
@@ -61,12 +61,12 @@ class RegisteredModel:
     metrics: dict[str, float]
 
 
-def tracking_uri(settings: PipelineSettings) -> str:
+def tracking_uri(settings: BrainSettings) -> str:
     assert settings.mlflow_tracking_uri is not None  # filled by the settings validator
     return settings.mlflow_tracking_uri
 
 
-def artifact_root(settings: PipelineSettings) -> Path:
+def artifact_root(settings: BrainSettings) -> Path:
     return settings.run_dir / settings.profile.value / "mlartifacts"
 
 

@@ -15,16 +15,16 @@ from typing import Literal
 import pandas as pd
 from sqlalchemy import Engine
 
+from features.feast_store import FeastFeatureStore
+from kernel.events import BrainEvent
+from kernel.storage import create_db_engine, migrate
 from models.datasets import credit_entity_frame, fraud_entity_frame, gcid_map, training_frame
 from models.registry import RegisteredModel, artifact_root, log_and_register, tracking_uri
 from models.sandbox import training_sandbox
 from models.training import TrainedModel, train
-from pipelines.events import BrainEvent
-from pipelines.features.feast_store import FeastFeatureStore
-from pipelines.processors.features import replay
+from pipelines.bootstrap import replay_features
 from pipelines.settings import PipelineSettings
 from pipelines.simulator import SimulatedBank, simulate_bank
-from pipelines.storage import create_db_engine, migrate
 
 __all__ = [
     "notebook_settings",
@@ -72,7 +72,7 @@ def simulated_world(
     migrate(engine)
     store = FeastFeatureStore(settings)
     store.apply()
-    replay(bank.events(), engine, store)
+    replay_features(bank.events(), engine, store)
     return SimulatedWorld(settings, bank, engine, store)
 
 

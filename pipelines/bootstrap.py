@@ -1,7 +1,9 @@
 """The composition root of the pipeline process: transport, stores and processors from settings.
 
 ``bootstrap()`` builds everything for the settings' profile; tests pass their own adapters
-(``bootstrap(settings, features=InMemoryFeatureStore())``). Nothing here runs at import time.
+(``bootstrap(settings, features=InMemoryFeatureStore())``). ``replay_features()`` composes the
+identity and feature processors without threads or transport (training sets, backfills,
+notebooks, benchmarks). Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from pipelines.events import BrainEvent, topic_of
-from pipelines.features import FeatureWriter
+from features import FeatureWriter
+from identity import load_settings as load_identity_settings
+from kernel.events import BrainEvent, CustomerChanged, Topic, event_key, parse_event, topic_of
+from kernel.storage import create_db_engine, migrate
+from kernel.transport import EventConsumer, EventPublisher, InProcessBus
 from pipelines.metrics import EVENTS_PRODUCED
 from pipelines.processors import (
     Customer360Handler,
@@ -25,18 +30,10 @@ from pipelines.processors import (
     ProcessorRunner,
 )
 from pipelines.settings import PipelineSettings, get_pipeline_settings
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport import EventConsumer, EventPublisher, InProcessBus
 
-__all__ = ["Pipeline", "bootstrap", "event_key"]
+__all__ = ["Pipeline", "bootstrap", "replay_features"]
 
 log = logging.getLogger(__name__)
-
-
-def event_key(event: BrainEvent) -> str:
-    """Partition key: one source customer's events stay ordered."""
-    customer = getattr(event.payload, "customer_source_key", None)
-    return f"{event.source_system}:{customer or event.source_key}"
 
 
 @dataclass
@@ -90,7 +87,7 @@ class Pipeline:
 
 
 def _feature_store(settings: PipelineSettings) -> FeatureWriter:
-    from pipelines.features.feast_store import FeastFeatureStore  # Feast import is slow: only when used
+    from features.feast_store import FeastFeatureStore  # Feast import is slow: only when used
 
     store = FeastFeatureStore(settings)
     store.apply()
@@ -113,7 +110,7 @@ def bootstrap(
         bus = bus or InProcessBus()
         publisher: EventPublisher = bus.publisher()
     else:
-        from pipelines.transport._kafka import KafkaEventPublisher
+        from kernel.transport._kafka import KafkaEventPublisher
 
         publisher = KafkaEventPublisher(
             settings.kafka_bootstrap, settings.kafka_client_id, settings.topic_prefix
@@ -123,7 +120,7 @@ def bootstrap(
         group = f"{settings.consumer_group_prefix}.{handler.name}"
         if bus is not None:
             return bus.consumer(group, handler.topics)
-        from pipelines.transport._kafka import KafkaEventConsumer
+        from kernel.transport._kafka import KafkaEventConsumer
 
         client = f"{settings.kafka_client_id}-{handler.name}"
         return KafkaEventConsumer(
@@ -133,7 +130,7 @@ def bootstrap(
     features_handler = FeaturesHandler(engine, writer)
     warmed = features_handler.warm()
     handlers: list[Handler] = [
-        IdentityHandler(engine, publisher, IdentityHandler.load_settings(settings.identity_settings_path)),
+        IdentityHandler(engine, publisher, load_identity_settings(settings.identity_settings_path)),
         Customer360Handler(engine, batched=True),
         features_handler,
     ]
@@ -146,3 +143,27 @@ def bootstrap(
         warmed,
     )
     return Pipeline(settings, engine, publisher, runners, bus, writer)
+
+
+def replay_features(
+    events: Sequence[BrainEvent], engine: Engine, writer: FeatureWriter, *, batch_size: int = 2000
+) -> FeaturesHandler:
+    """Run ``events`` (in event-time order) through identity resolution and the feature processor,
+    synchronously, pushing micro-batches of ``batch_size`` events: the streaming path without
+    threads or transport, for backfills, training sets, notebooks and benchmarks."""
+    bus = InProcessBus()
+    identity = IdentityHandler(engine, bus.publisher())
+    features = FeaturesHandler(engine, writer)
+    seen = 0
+    for i, event in enumerate(sorted(events, key=lambda e: e.occurred_at), start=1):
+        if isinstance(event, CustomerChanged):
+            identity.handle(event)
+        features.handle(event)
+        records = bus.records(Topic.IDENTITY.value)
+        for record in records[seen:]:
+            features.handle(parse_event(Topic.IDENTITY.value, record.value))
+        seen = len(records)
+        if i % batch_size == 0:
+            features.flush()
+    features.flush()
+    return features

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from pipelines.events import dlq_topic
+from kernel.events import dlq_topic
+from kernel.transport import EventPublisher, Record
 from pipelines.metrics import EVENTS_DEAD_LETTERED
-from pipelines.transport import EventPublisher, Record
 
 __all__ = ["DlqPolicy", "dead_letter"]
 

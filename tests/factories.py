@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from bento_service.schemas import TransactionDecisionRequest
-from pipelines.events import (
+from kernel.events import (
     AccountChanged,
     AccountPayload,
     CustomerChanged,

@@ -22,11 +22,11 @@ from bento_service.decisions._engine import build_context
 from bento_service.decisions._lookups import Profile, read_profile
 from bento_service.decisions._ports import Scorer
 from bento_service.schemas import TransactionDecisionRequest
+from features import TransactionVelocity
+from features.ports import OnlineFeatures
+from kernel.standardise import from_minor_units
+from kernel.storage.schema import decision_log, identity_record, transaction_360
 from models.decisioning import DecisionType, RuleSet, evaluate
-from pipelines.features import TransactionVelocity
-from pipelines.features.ports import OnlineFeatures
-from pipelines.standardise import from_minor_units
-from pipelines.storage.schema import decision_log, identity_record, transaction_360
 
 __all__ = ["BacktestReport", "backtest"]
 

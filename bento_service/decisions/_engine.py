@@ -53,10 +53,10 @@ from bento_service.schemas import (
     Reason,
     TransactionDecisionRequest,
 )
+from features import FeatureReader, OnlineFeatures
 from identity.errors import UnknownGcid
+from kernel.storage import run_read
 from models.decisioning import REASON_TEXT, DecisionType, PolicyResult, RuleSet, evaluate
-from pipelines.features import FeatureReader, OnlineFeatures
-from pipelines.storage import run_read
 
 __all__ = ["DecisionEngine", "IdempotencyConflict", "build_context", "decision_type_of"]
 

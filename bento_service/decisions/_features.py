@@ -34,9 +34,9 @@ from feast.protos.feast.types.EntityKey_pb2 import EntityKey
 from feast.protos.feast.types.Value_pb2 import Value
 from redis.exceptions import RedisError
 
-from pipelines.features import OnlineFeatures
-from pipelines.features.errors import FeatureStoreError, FeatureStoreUnavailable
-from pipelines.features.feast_store import FeastFeatureStore
+from features import OnlineFeatures
+from features.errors import FeatureStoreError, FeatureStoreUnavailable
+from features.feast_store import FeastFeatureStore
 
 __all__ = ["DirectOnlineFeatures"]
 

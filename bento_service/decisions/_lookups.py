@@ -22,8 +22,8 @@ from sqlalchemy.exc import DBAPIError
 
 from customer360 import member_refs, survivor_of
 from identity.errors import UnknownGcid
-from pipelines.storage.schema import customer_360, identity_record, transaction_360
-from pipelines.storage.schema import gcid as gcid_table
+from kernel.storage.schema import customer_360, identity_record, transaction_360
+from kernel.storage.schema import gcid as gcid_table
 
 __all__ = ["LruCache", "Profile", "read_customer", "read_gcid", "read_profile"]
 

@@ -34,8 +34,8 @@ from customer360 import (
     survivor_of,
 )
 from identity.errors import UnknownGcid
-from pipelines.events import Channel
-from pipelines.storage import run_read
+from kernel.events import Channel
+from kernel.storage import run_read
 
 __all__ = ["router"]
 

@@ -27,9 +27,9 @@ from customer360 import (
     get_profile,
     mask_customer,
 )
+from features import FeatureStoreError
 from identity.errors import UnknownGcid
-from pipelines.features import FeatureStoreError
-from pipelines.storage import run_read
+from kernel.storage import run_read
 
 __all__ = ["Gcid", "router"]
 

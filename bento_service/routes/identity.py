@@ -20,13 +20,13 @@ from bento_service.auth import Principal, Scope, require_scope
 from bento_service.deps import current, verifier
 from bento_service.errors import BadRequest, NotFound
 from identity import IdentityRecord, Scorer, SourceRecordRef, fields_of
+from identity import load_settings as load_identity_settings
 from identity.errors import UnknownGcid
-from pipelines.processors.identity import IdentityHandler, operator_merge, operator_split
-from pipelines.standardise import StandardisationError, phone_e164
-from pipelines.standardise import email as std_email
-from pipelines.standardise import national_id as std_national_id
-from pipelines.storage.identity_graph import SqlIdentityGraph
-from pipelines.storage.schema import identity_key, identity_lineage, identity_record
+from kernel.standardise import StandardisationError, phone_e164
+from kernel.standardise import email as std_email
+from kernel.standardise import national_id as std_national_id
+from kernel.storage.schema import identity_key, identity_lineage, identity_record
+from pipelines.identity_graph import SqlIdentityGraph, operator_merge, operator_split
 
 __all__ = ["router"]
 
@@ -173,7 +173,7 @@ def _live(conn: Connection, gcid: str) -> str:
 
 @lru_cache(maxsize=4)
 def _scorer(path: FilePath | None) -> Scorer:
-    return Scorer(IdentityHandler.load_settings(path))
+    return Scorer(load_identity_settings(path))
 
 
 @router.get(

@@ -2,7 +2,7 @@
 
 ``transaction_velocity``: count and sum of a customer's transactions over the sliding 24 h
 window ``(t - 24h, t]`` as of each transaction's time ``t`` (computed by
-:class:`pipelines.features.window.TransactionVelocity`). Amounts are in major currency units.
+:class:`features.window.TransactionVelocity`). Amounts are in major currency units.
 
 The view ``ttl`` equals the window on purpose: a row older than 24 h no longer describes the last
 24 h (the true count is then 0), so the point-in-time join returns null for it, and the online

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine.url import make_url
 
+from kernel.transport import EventPublisher
 from pipelines.connectors._binlog import BinlogSource
 from pipelines.connectors._mapping import TableMapping, load_mappings
 from pipelines.connectors._pg_cdc import PgLogicalSource
@@ -20,7 +21,6 @@ from pipelines.connectors._source import ChangeSource
 from pipelines.connectors._store import ConnectorStore
 from pipelines.connectors.errors import ConnectorError
 from pipelines.settings import PipelineSettings
-from pipelines.transport import EventPublisher
 
 __all__ = ["SYSTEMS", "SystemSpec", "build_connector", "card_key", "source_url"]
 

@@ -10,10 +10,8 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from pipelines.connectors._mapping import FieldRule, Lookup, TableMapping
-from pipelines.connectors.errors import RowError
-from pipelines.errors import EnterpriseBrainError
-from pipelines.events import (
+from kernel.errors import EnterpriseBrainError
+from kernel.events import (
     AccountChanged,
     BrainEvent,
     CustomerChanged,
@@ -23,7 +21,7 @@ from pipelines.events import (
     TransactionPosted,
     make_event_id,
 )
-from pipelines.standardise import (
+from kernel.standardise import (
     amount_or_none,
     card_token_or_none,
     currency_code,
@@ -34,6 +32,8 @@ from pipelines.standardise import (
     phone_e164_or_none,
     utc_timestamp_or_none,
 )
+from pipelines.connectors._mapping import FieldRule, Lookup, TableMapping
+from pipelines.connectors.errors import RowError
 
 __all__ = ["Change", "LookupFn", "Mapper", "Op", "RawValue"]
 

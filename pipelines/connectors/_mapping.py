@@ -17,7 +17,7 @@ each payload field is computed from the row::
       customer_source_key: {column: AccountId, lookup: {table: Accounts, key: Id, column: CustomerId}}
       card: {column: CardNumber, fn: card}   # → card_last4 + card_hash, the PAN never leaves
 
-Functions (``fn``) are the ``*_or_none`` forms of :mod:`pipelines.standardise` (blank → absent);
+Functions (``fn``) are the ``*_or_none`` forms of :mod:`kernel.standardise` (blank → absent);
 ``maybe_phone``/``maybe_email`` also make a value of another kind absent instead of an error.
 Fields may read inside JSON (``json_path``), scale numbers (``scale``) and chain lookups
 (``lookup.then``). Tables may filter rows (``where``), derive event ids from columns instead of the

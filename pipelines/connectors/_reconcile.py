@@ -31,12 +31,12 @@ import zlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from kernel.events import utcnow
 from pipelines.connectors._mapper import Change, Mapper, RawValue
 from pipelines.connectors._polling import PollingSource, row_digest
 from pipelines.connectors._runner import Connector
 from pipelines.connectors._store import ConnectorStore
 from pipelines.connectors.errors import ConnectorError, RowError
-from pipelines.events import utcnow
 
 __all__ = ["ReconcileReport", "TableReport", "reconcile", "reconcile_name", "run_with_reconciliation"]
 

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipelines.bootstrap import event_key
+from kernel.errors import EnterpriseBrainError
+from kernel.events import dlq_topic, event_key, parse_event, topic_of
+from kernel.transport import EventConsumer, EventPublisher
 from pipelines.connectors._mapper import Change, Mapper
 from pipelines.connectors._mapping import load_mappings
-from pipelines.errors import EnterpriseBrainError
-from pipelines.events import dlq_topic, parse_event, topic_of
-from pipelines.transport import EventConsumer, EventPublisher
 
 __all__ = ["ReplayResult", "replay_dlq"]
 

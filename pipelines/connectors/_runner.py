@@ -23,15 +23,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipelines.bootstrap import event_key
+from kernel.events import dlq_topic, event_key, topic_of
+from kernel.transport import EventPublisher
 from pipelines.connectors._mapper import Change, Mapper, RawValue
 from pipelines.connectors._mapping import Lookup, TableMapping
 from pipelines.connectors._source import ChangeSource
 from pipelines.connectors._store import ConnectorStore, RawRecord
 from pipelines.connectors.errors import RowError
-from pipelines.events import dlq_topic, topic_of
 from pipelines.metrics import EVENTS_DEAD_LETTERED, EVENTS_PRODUCED
-from pipelines.transport import EventPublisher
 
 __all__ = ["Connector", "StepResult", "TOPIC_OF_EVENT"]
 

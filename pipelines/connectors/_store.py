@@ -11,8 +11,8 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from pipelines.events import utcnow
-from pipelines.storage.schema import connector_raw, connector_state
+from kernel.events import utcnow
+from kernel.storage.schema import connector_raw, connector_state
 
 __all__ = ["ConnectorState", "ConnectorStore", "RawRecord"]
 

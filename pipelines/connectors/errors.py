@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from pipelines.errors import EnterpriseBrainError
+from kernel.errors import EnterpriseBrainError
 
 __all__ = ["ConnectorError", "MappingError", "RowError"]
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, insert, select
 
-from pipelines.storage.schema import processed_event
+from kernel.storage.schema import processed_event
 
 __all__ = ["already_processed", "mark_processed"]
 

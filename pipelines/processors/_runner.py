@@ -13,11 +13,11 @@ import threading
 import time
 from typing import Any, Protocol
 
+from kernel.errors import EnterpriseBrainError
+from kernel.events import BrainEvent, parse_event
+from kernel.transport import EventConsumer, EventPublisher
 from pipelines.dlq import DlqPolicy, dead_letter
-from pipelines.errors import EnterpriseBrainError
-from pipelines.events import BrainEvent, parse_event
 from pipelines.metrics import EVENTS_CONSUMED, EVENTS_FAILED, PROCESSING_SECONDS
-from pipelines.transport import EventConsumer, EventPublisher
 
 __all__ = ["Handler", "ProcessorRunner"]
 

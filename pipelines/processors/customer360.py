@@ -18,8 +18,8 @@ import logging
 from sqlalchemy import Connection, Engine, insert, select, text, tuple_
 
 from customer360 import ProjectionBatch, refresh_gcids
-from pipelines.errors import EnterpriseBrainError
-from pipelines.events import (
+from kernel.errors import EnterpriseBrainError
+from kernel.events import (
     BrainEvent,
     CustomerChanged,
     FraudAlertRaised,
@@ -31,8 +31,8 @@ from pipelines.events import (
     Topic,
     utcnow,
 )
-from pipelines.storage import RoundTrip
-from pipelines.storage.schema import identity_record, processed_event
+from kernel.storage import RoundTrip
+from kernel.storage.schema import identity_record, processed_event
 
 __all__ = ["BatchAborted", "Customer360Handler"]
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, select
 
 from customer360 import clear_projection, refresh_golden, refresh_risk
+from kernel.storage.schema import customer_360, customer_360_key, identity_record, risk_profile
+from kernel.transport import EventConsumer, EventPublisher
 from pipelines.processors._runner import ProcessorRunner
 from pipelines.processors.customer360 import Customer360Handler
-from pipelines.storage.schema import customer_360, customer_360_key, identity_record, risk_profile
-from pipelines.transport import EventConsumer, EventPublisher
 
 __all__ = ["RebuildReport", "kafka_caught_up", "recompute_customer360", "replay_customer360"]
 

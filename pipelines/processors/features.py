@@ -24,49 +24,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from pipelines.events import (
+from features import CustomerActivity, FeatureRow, FeatureWriter, TransactionVelocity, VelocityRow
+from kernel.events import (
     AccountChanged,
     BrainEvent,
     CustomerChanged,
+    CustomerScopedEvent,
     FraudAlertRaised,
     GcidAssigned,
     GcidMerged,
     GcidSplit,
     LoginAttempted,
-    RiskScoreUpdated,
     Topic,
     TransactionPosted,
     parse_event,
+    source_customer_key,
     topic_of,
     utcnow,
 )
-from pipelines.features import CustomerActivity, FeatureRow, FeatureWriter, TransactionVelocity, VelocityRow
-from pipelines.processors.identity import IdentityHandler
-from pipelines.standardise import from_minor_units
-from pipelines.storage.schema import identity_record, transaction_360, unresolved_event
-from pipelines.transport import InProcessBus
+from kernel.standardise import from_minor_units
+from kernel.storage.schema import identity_record, transaction_360, unresolved_event
 
-__all__ = ["FeaturesHandler", "replay"]
+__all__ = ["FeaturesHandler"]
 
 _REVISION = timedelta(microseconds=1)
-_Customer = (
-    TransactionPosted
-    | LoginAttempted
-    | CustomerChanged
-    | AccountChanged
-    | FraudAlertRaised
-    | RiskScoreUpdated
-)
-
-
-def _source_customer(event: _Customer) -> str:
-    return event.source_key if isinstance(event, CustomerChanged) else event.payload.customer_source_key
 
 
 class FeaturesHandler:
@@ -156,15 +142,7 @@ class FeaturesHandler:
             )
         elif isinstance(event, GcidSplit):
             self._split(event)
-        elif isinstance(
-            event,
-            TransactionPosted
-            | LoginAttempted
-            | CustomerChanged
-            | AccountChanged
-            | FraudAlertRaised
-            | RiskScoreUpdated,
-        ):
+        elif isinstance(event, CustomerScopedEvent):
             if isinstance(event, TransactionPosted) and event.payload.status != "posted":
                 return
             self._customer_event(event)
@@ -234,8 +212,8 @@ class FeaturesHandler:
         ).scalar_one_or_none()
         return gcid
 
-    def _customer_event(self, event: _Customer) -> None:
-        source_key = _source_customer(event)
+    def _customer_event(self, event: CustomerScopedEvent) -> None:
+        source_key = source_customer_key(event)
         with self._engine.begin() as conn:
             gcid = self._gcid(conn, event.source_system, source_key)
             if gcid is None:
@@ -260,9 +238,9 @@ class FeaturesHandler:
                 return
         self._observe(gcid, event)
 
-    def _observe(self, gcid: str, event: _Customer) -> None:
+    def _observe(self, gcid: str, event: CustomerScopedEvent) -> None:
         activity, at = self._activity, event.occurred_at
-        record = (event.source_system, _source_customer(event))
+        record = (event.source_system, source_customer_key(event))
         if isinstance(event, TransactionPosted):
             p = event.payload
             self._window.observe(gcid, at, p.amount, event.event_id, record=record)
@@ -331,15 +309,7 @@ class FeaturesHandler:
             ).all()
             for row in sorted(rows, key=lambda r: parse_event(r.topic, r.body).occurred_at):
                 parked = parse_event(row.topic, row.body)
-                assert isinstance(
-                    parked,
-                    TransactionPosted
-                    | LoginAttempted
-                    | CustomerChanged
-                    | AccountChanged
-                    | FraudAlertRaised
-                    | RiskScoreUpdated,
-                )
+                assert isinstance(parked, CustomerScopedEvent)
                 self._observe(event.payload.gcid, parked)
             if rows:
                 # the rows leave the table only once their effect is pushed: flush now, in this tx
@@ -350,27 +320,3 @@ class FeaturesHandler:
                         unresolved_event.c.event_id.in_([r.event_id for r in rows]),
                     )
                 )
-
-
-def replay(
-    events: Sequence[BrainEvent], engine: Engine, writer: FeatureWriter, *, batch_size: int = 2000
-) -> FeaturesHandler:
-    """Run ``events`` (in event-time order) through identity resolution and the feature processor,
-    synchronously, pushing micro-batches of ``batch_size`` events: the streaming path without
-    threads or transport, for backfills, training sets, notebooks and benchmarks."""
-    bus = InProcessBus()
-    identity = IdentityHandler(engine, bus.publisher())
-    features = FeaturesHandler(engine, writer)
-    seen = 0
-    for i, event in enumerate(sorted(events, key=lambda e: e.occurred_at), start=1):
-        if isinstance(event, CustomerChanged):
-            identity.handle(event)
-        features.handle(event)
-        records = bus.records(Topic.IDENTITY.value)
-        for record in records[seen:]:
-            features.handle(parse_event(Topic.IDENTITY.value, record.value))
-        seen = len(records)
-        if i % batch_size == 0:
-            features.flush()
-    features.flush()
-    return features

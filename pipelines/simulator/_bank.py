@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.events import (
+from kernel.events import (
     AccountChanged,
     AccountPayload,
     BrainEvent,
@@ -24,9 +24,9 @@ from pipelines.events import (
     TransactionPosted,
     make_event_id,
 )
+from kernel.standardise import amount, email, national_id, person_name, phone_e164
 from pipelines.simulator._fraud import Behaviour, simulate_behaviour, transaction_event
 from pipelines.simulator._people import Person, make_people
-from pipelines.standardise import amount, email, national_id, person_name, phone_e164
 
 __all__ = ["SimulatedBank", "simulate_bank"]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from pipelines.events import (
+from kernel.events import (
     BrainEvent,
     FraudAlertPayload,
     FraudAlertRaised,

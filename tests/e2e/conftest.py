@@ -19,12 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipelines.cli._process import stop_process_group
+from cli._process import stop_process_group
 from pipelines.simulator import SimulatedBank, simulate_bank
 from tests.services import kafka_topics, postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
-BRAIN = [sys.executable, "-m", "pipelines.cli"]
+BRAIN = [sys.executable, "-m", "cli"]
 
 
 def free_port() -> int:

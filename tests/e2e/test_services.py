@@ -9,10 +9,10 @@ import pytest
 
 from bento_service.bootstrap import dev_token_issuer
 from bento_service.settings import ServiceSettings
+from kernel.transport._kafka import KafkaEventConsumer
 from pipelines.bootstrap import bootstrap
 from pipelines.settings import PipelineSettings
 from pipelines.simulator import simulate_bank
-from pipelines.transport._kafka import KafkaEventConsumer
 from tests.e2e.api_checks import check_brain_through_the_api
 from tests.e2e.conftest import BRAIN, Truth, brain_env, free_port, running
 from tests.services import KAFKA

@@ -13,12 +13,11 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from customer360 import projection_snapshot
-from pipelines.bootstrap import event_key
-from pipelines.events import BrainEvent, topic_of
+from kernel.events import BrainEvent, event_key, topic_of
+from kernel.storage import create_db_engine, migrate
+from kernel.storage.schema import processed_event
+from kernel.transport._kafka import KafkaEventPublisher
 from pipelines.processors import Customer360Handler
-from pipelines.storage import create_db_engine, migrate
-from pipelines.storage.schema import processed_event
-from pipelines.transport._kafka import KafkaEventPublisher
 from tests.services import KAFKA, ROOT, postgres_database
 from tests.unit.customer360.c360_world import write_graph
 
@@ -61,7 +60,7 @@ def services_env(url: str, prefix: str, run_dir: Path) -> dict[str, str]:
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "rebuild", "worker"],
+            [sys.executable, "-m", "cli", "rebuild", "worker"],
             env=env,
             cwd=ROOT,
             stdout=out,

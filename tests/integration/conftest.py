@@ -2,8 +2,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport._kafka import KafkaEventPublisher
+from kernel.storage import create_db_engine, migrate
+from kernel.transport._kafka import KafkaEventPublisher
 from tests.services import KAFKA, kafka_topics, postgres_database
 
 

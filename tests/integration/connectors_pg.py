@@ -18,12 +18,12 @@ import psycopg
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from kernel.transport import EventPublisher
+from kernel.transport._kafka import KafkaEventConsumer
 from pipelines.connectors import Connector, ConnectorStore, build_connector
 from pipelines.connectors._snapshot import SnapshotMode
 from pipelines.settings import PipelineSettings
 from pipelines.simulator._sources_ddl import replica_identity_full
-from pipelines.transport import EventPublisher
-from pipelines.transport._kafka import KafkaEventConsumer
 from tests.services import KAFKA, postgres_database
 
 __all__ = ["CrashingStore", "connector", "consume", "source_db"]

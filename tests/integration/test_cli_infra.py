@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 def test_brain_infra_status_reports_the_services_healthy():
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "infra", "status"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "cli", "infra", "status"], cwd=ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert {"kafka", "redis", "postgres"} <= {line.split()[0] for line in done.stdout.splitlines() if line}
@@ -20,7 +20,7 @@ def test_brain_infra_status_reports_the_services_healthy():
 
 def test_brain_infra_rejects_an_unknown_service():
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "infra", "status", "oracle"],
+        [sys.executable, "-m", "cli", "infra", "status", "oracle"],
         cwd=ROOT,
         capture_output=True,
         text=True,

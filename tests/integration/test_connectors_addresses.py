@@ -9,8 +9,8 @@ import uuid
 import psycopg
 import pytest
 
+from kernel.transport._kafka import KafkaEventPublisher
 from pipelines.simulator._sources_ddl import V5_DDL
-from pipelines.transport._kafka import KafkaEventPublisher
 from tests.integration.connectors_pg import close, connector, consume, of, source_db
 from tests.services import KAFKA
 

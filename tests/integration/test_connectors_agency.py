@@ -15,9 +15,9 @@ import pymysql
 import pytest
 from sqlalchemy import create_engine
 
+from kernel.transport._kafka import KafkaEventPublisher
 from pipelines.connectors import Connector, ConnectorStore, PollingSource, load_mappings
 from pipelines.simulator._sources_ddl import DFS_DDL
-from pipelines.transport._kafka import KafkaEventPublisher
 from tests.integration.connectors_pg import CrashingStore, consume, of
 from tests.services import KAFKA, mariadb_database
 

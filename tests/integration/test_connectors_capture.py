@@ -18,6 +18,7 @@ import pymysql
 import pytest
 from sqlalchemy import create_engine
 
+from kernel.transport._kafka import KafkaEventConsumer
 from pipelines.connectors import (
     BinlogSource,
     Connector,
@@ -27,7 +28,6 @@ from pipelines.connectors import (
     load_mappings,
 )
 from pipelines.simulator._sources_ddl import CRM_DDL, DFS_DDL, V5_DDL, replica_identity_full
-from pipelines.transport._kafka import KafkaEventConsumer
 from tests.services import KAFKA, mariadb_database, postgres_database
 
 # Creating a logical slot waits for every transaction running in the cluster (other suites' bulk

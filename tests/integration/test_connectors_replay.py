@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from kernel.events import CustomerChanged, parse_event
+from kernel.storage.schema import processed_event
+from kernel.transport import InProcessBus
+from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from pipelines.connectors import Connector, ConnectorStore, PollingSource, load_mappings
 from pipelines.connectors._mapping import mappings_dir
 from pipelines.connectors._replay import replay_dlq
-from pipelines.events import CustomerChanged, parse_event
 from pipelines.processors import IdentityHandler
 from pipelines.simulator._sources_ddl import CRM_DDL
-from pipelines.storage.schema import processed_event
-from pipelines.transport import InProcessBus
-from pipelines.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from tests.services import KAFKA, postgres_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]

@@ -17,10 +17,10 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import create_engine, text
 
+from kernel.transport._kafka import KafkaEventPublisher
 from pipelines.connectors import Connector, ConnectorStore
 from pipelines.simulator._sources import SourceBank, SourceUrls, create_sources
 from pipelines.simulator._sources_feeds import FeedUrls
-from pipelines.transport._kafka import KafkaEventPublisher
 from tests.integration.connectors_pg import close, connector
 from tests.services import KAFKA, PG_ADMIN, drop_database
 

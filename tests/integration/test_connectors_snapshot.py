@@ -19,12 +19,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from kernel.transport import EventPublisher
+from kernel.transport._kafka import KafkaEventPublisher
 from pipelines.connectors import BinlogSource, Connector, ConnectorStore, build_connector, load_mappings
 from pipelines.connectors._snapshot import is_snapshot
 from pipelines.settings import PipelineSettings
 from pipelines.simulator._sources_ddl import DFS_DDL, V5_DDL
-from pipelines.transport import EventPublisher
-from pipelines.transport._kafka import KafkaEventPublisher
 from tests.integration.connectors_pg import CrashingStore, close, consume, of, source_db
 from tests.services import KAFKA
 

@@ -7,7 +7,7 @@ from sqlalchemy import insert
 
 from customer360 import projection_snapshot
 from customer360._batch import ProjectionBatch
-from pipelines.storage import RoundTrip
+from kernel.storage import RoundTrip
 from tests.integration.c360_services import apply_clean, clean_run_snapshot
 from tests.unit.customer360.c360_world import synthetic_stream, write_graph
 

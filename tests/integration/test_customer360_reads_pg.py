@@ -15,7 +15,7 @@ from customer360 import (
     survivor_of,
 )
 from identity.errors import UnknownGcid
-from pipelines.events import BrainEvent
+from kernel.events import BrainEvent
 from pipelines.processors import Customer360Handler
 from tests.factories import account, customer, hours
 from tests.unit.customer360.c360_world import assign, assigned, fraud, login, merge, merged, risk, txn

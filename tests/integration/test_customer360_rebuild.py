@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from customer360 import projection_snapshot
-from pipelines.storage.schema import customer_360
+from kernel.storage.schema import customer_360
 from tests.integration.c360_services import publish, services_env, start_worker, wait_processed
 from tests.services import ROOT
 from tests.unit.customer360.c360_world import synthetic_stream, write_graph
@@ -34,7 +34,7 @@ def test_rebuild_replays_the_topics_into_empty_tables_and_matches_the_live_proje
         assert conn.execute(select(func.count()).select_from(customer_360)).scalar() == len(graph)
 
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "rebuild", "customer360", "--timeout-s", "120"],
+        [sys.executable, "-m", "cli", "rebuild", "customer360", "--timeout-s", "120"],
         env=env,
         cwd=ROOT,
         capture_output=True,

@@ -15,9 +15,9 @@ import pytest
 import redis
 
 from bento_service.decisions._features import DirectOnlineFeatures
-from pipelines.features import CustomerActivity, FeatureStoreUnavailable, VelocityRow
-from pipelines.features.errors import FeatureStoreError
-from pipelines.features.feast_store import FeastFeatureStore
+from features import CustomerActivity, FeatureStoreUnavailable, VelocityRow
+from features.errors import FeatureStoreError
+from features.feast_store import FeastFeatureStore
 from pipelines.settings import PipelineSettings, Profile
 from tests.faults import proxied
 

@@ -7,10 +7,10 @@ from sqlalchemy import select, text
 
 from bento_service.decisions._lookups import read_customer, read_gcid, read_profile
 from identity.errors import UnknownGcid
+from kernel.storage import reader_engine, run_read
+from kernel.storage.schema import identity_record
+from kernel.transport import InProcessBus
 from pipelines.processors import Customer360Handler, IdentityHandler
-from pipelines.storage import reader_engine, run_read
-from pipelines.storage.schema import identity_record
-from pipelines.transport import InProcessBus
 from tests.factories import customer, transaction
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]

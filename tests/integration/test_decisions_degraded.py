@@ -14,11 +14,11 @@ from sqlalchemy.engine import make_url
 from bento_service.bootstrap import bootstrap
 from bento_service.decision_log import verify_chain
 from bento_service.settings import ServiceSettings
-from pipelines.features import VelocityRow
-from pipelines.features.feast_store import FeastFeatureStore
+from features import VelocityRow
+from features.feast_store import FeastFeatureStore
+from kernel.storage import create_db_engine, migrate
+from kernel.transport import InProcessBus
 from pipelines.processors import IdentityHandler
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport import InProcessBus
 from tests.factories import customer, decision_request
 from tests.faults import proxied
 

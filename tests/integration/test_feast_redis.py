@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import redis
 
-from pipelines.features import OnlineFeatures, TransactionVelocity, VelocityRow
-from pipelines.features.feast_store import FeastFeatureStore
+from features import OnlineFeatures, TransactionVelocity, VelocityRow
+from features.feast_store import FeastFeatureStore
 from pipelines.settings import PipelineSettings, Profile
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.features import CustomerActivity
-from pipelines.features.feast_store import FeastFeatureStore
+from features import CustomerActivity
+from features.feast_store import FeastFeatureStore
 from pipelines.settings import PipelineSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
@@ -42,7 +42,7 @@ def test_feast_plan_apply_and_materialize_serve_the_offline_rows(tmp_path: Path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("EB_")} | {"EB_RUN_DIR": str(run)}
     settings = PipelineSettings(run_dir=run, feast_repo=REPO)
     store = FeastFeatureStore(settings)
-    store.apply()  # what `python -m pipelines.features apply` does: dirs, empty Parquet, registry
+    store.apply()  # what `python -m features apply` does: dirs, empty Parquet, registry
     activity = CustomerActivity()
     store.push_rows(
         [

@@ -15,14 +15,14 @@ import redis
 from sqlalchemy import Engine
 
 from feature_repo.sources import view_parquet
+from features import CustomerActivity
+from features.feast_store import FeastFeatureStore
 from identity import SourceRecordRef
-from pipelines.events import RiskScorePayload, RiskScoreUpdated, Topic, make_event_id, parse_event
-from pipelines.features import CustomerActivity
-from pipelines.features.feast_store import FeastFeatureStore
+from kernel.events import RiskScorePayload, RiskScoreUpdated, Topic, make_event_id, parse_event
+from kernel.transport import InProcessBus
+from pipelines.identity_graph import operator_split
 from pipelines.processors import FeaturesHandler, IdentityHandler
-from pipelines.processors.identity import operator_split
 from pipelines.settings import PipelineSettings, Profile
-from pipelines.transport import InProcessBus
 from tests.factories import customer, transaction
 
 pytestmark = pytest.mark.integration

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from identity import SourceRecordRef
-from pipelines.events import GcidAssigned, parse_event
-from pipelines.processors.identity import IdentityHandler, operator_merge, operator_split
-from pipelines.storage.identity_graph import SqlIdentityGraph
-from pipelines.storage.schema import identity_lineage
-from pipelines.transport import InProcessBus
+from kernel.events import GcidAssigned, parse_event
+from kernel.storage.schema import identity_lineage
+from kernel.transport import InProcessBus
+from pipelines.identity_graph import SqlIdentityGraph, operator_merge, operator_split
+from pipelines.processors import IdentityHandler
 from tests.factories import customer
 from tests.unit.identity.test_identity_linker import weighted
 from tests.unit.pipelines.processors.test_identity_handler import check_simulated_bank

@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
 from bento_service.settings import ServiceSettings
-from pipelines.events import parse_event
-from pipelines.features import InMemoryFeatureStore
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport import Record
-from pipelines.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
+from features import InMemoryFeatureStore
+from kernel.events import parse_event
+from kernel.storage import create_db_engine, migrate
+from kernel.transport import Record
+from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from tests.services import KAFKA
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]

@@ -2,9 +2,9 @@
 
 import pytest
 
-from pipelines.events import Topic
+from kernel.events import Topic
+from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from pipelines.processors import ProcessorRunner
-from pipelines.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from tests.factories import customer
 from tests.services import KAFKA
 

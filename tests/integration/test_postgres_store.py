@@ -8,9 +8,8 @@ from sqlalchemy import inspect, text
 
 from bento_service.decision_log import DecisionLog, verify_chain
 from identity import resolve
-from pipelines.processors.identity import identity_record_of
-from pipelines.storage import migrate
-from pipelines.storage.identity_graph import SqlIdentityGraph
+from kernel.storage import migrate
+from pipelines.identity_graph import SqlIdentityGraph, identity_record_of
 from tests.factories import customer
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import bindparam, column, insert, select, text
 from sqlalchemy import table as light_table
 
-from pipelines.storage import RoundTrip
-from pipelines.storage.schema import processed_event
+from kernel.storage import RoundTrip
+from kernel.storage.schema import processed_event
 
 pytestmark = pytest.mark.integration
 
@@ -95,7 +95,7 @@ def test_a_connection_the_server_dropped_fails_one_trip_and_the_pool_recovers(pg
     closed fails (the runner retries the batch), and the next checkout gets a working one."""
     from sqlalchemy import create_engine
 
-    from pipelines.storage import create_db_engine, migrate
+    from kernel.storage import create_db_engine, migrate
     from tests.services import PG_ADMIN
 
     engine = create_db_engine(pg_url, pre_ping=False)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from pipelines.storage import create_db_engine, reader_engine, run_read
+from kernel.storage import create_db_engine, reader_engine, run_read
 from tests.services import PG_ADMIN
 
 pytestmark = pytest.mark.integration

@@ -6,11 +6,11 @@ from fastapi.testclient import TestClient
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
 from bento_service.settings import ServiceSettings
-from pipelines.events import GcidAssigned, parse_event
-from pipelines.features import InMemoryFeatureStore, VelocityRow
+from features import InMemoryFeatureStore, VelocityRow
+from kernel.events import GcidAssigned, parse_event
+from kernel.storage import create_db_engine, migrate
+from kernel.transport import InProcessBus
 from pipelines.processors import Customer360Handler, IdentityHandler
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport import InProcessBus
 from tests.factories import customer, transaction
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bento_service.decision_log import verify_chain
 from bento_service.outbox import decision_relay
-from pipelines.storage.schema import decision_outbox
+from kernel.storage.schema import decision_outbox
 
 pytestmark = pytest.mark.unit
 

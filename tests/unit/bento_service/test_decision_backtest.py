@@ -6,11 +6,11 @@ import pytest
 
 from bento_service.decision_log import DecisionLog
 from bento_service.decisions import DecisionEngine, DecisionSpool, backtest
+from features import InMemoryFeatureStore
+from kernel.storage import create_db_engine, migrate
+from kernel.transport import InProcessBus
 from models.decisioning import DecisionType, bundled_rule_set
-from pipelines.features import InMemoryFeatureStore
 from pipelines.processors import Customer360Handler, IdentityHandler
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport import InProcessBus
 from tests.factories import customer, decision_request, transaction
 
 pytestmark = pytest.mark.unit

@@ -11,9 +11,9 @@ import pytest
 from bento_service.decision_log import DecisionLog, verify_chain
 from bento_service.decisions import DecisionEngine, DecisionSpool, Score
 from bento_service.outbox import decision_relay
+from features import FeatureStoreUnavailable, InMemoryFeatureStore, OnlineFeatures
+from kernel.transport import InProcessBus
 from models.decisioning import DecisionType, bundled_rule_set, parse_rule_set
-from pipelines.features import FeatureStoreUnavailable, InMemoryFeatureStore, OnlineFeatures
-from pipelines.transport import InProcessBus
 from tests.factories import decision_request
 
 pytestmark = pytest.mark.unit

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bento_service.decision_log import DecisionLog, GroupCommitter, LogEntry, verify_chain
-from pipelines.storage import create_db_engine, migrate
+from kernel.storage import create_db_engine, migrate
 
 pytestmark = pytest.mark.unit
 

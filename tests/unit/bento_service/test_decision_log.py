@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import delete, update
 
 from bento_service.decision_log import GENESIS, DecisionLog, verify_chain
-from pipelines.storage import create_db_engine, migrate
-from pipelines.storage.schema import decision_log
+from kernel.storage import create_db_engine, migrate
+from kernel.storage.schema import decision_log
 
 pytestmark = pytest.mark.unit
 

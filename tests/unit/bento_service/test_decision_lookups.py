@@ -7,11 +7,11 @@ from sqlalchemy import select, update
 
 from bento_service.decisions._lookups import read_customer, read_gcid, read_profile
 from identity.errors import UnknownGcid
+from kernel.storage import create_db_engine, migrate
+from kernel.storage.schema import gcid as gcid_table
+from kernel.storage.schema import identity_record
+from kernel.transport import InProcessBus
 from pipelines.processors import Customer360Handler, IdentityHandler
-from pipelines.storage import create_db_engine, migrate
-from pipelines.storage.schema import gcid as gcid_table
-from pipelines.storage.schema import identity_record
-from pipelines.transport import InProcessBus
 from tests.factories import customer, transaction
 
 pytestmark = pytest.mark.unit

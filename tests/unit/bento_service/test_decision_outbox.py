@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 from bento_service.decision_log import DecisionLog, verify_chain
 from bento_service.decisions import DecisionEngine, DecisionSpool
 from bento_service.outbox import DecisionEventsPublisher, decision_relay
+from features import InMemoryFeatureStore
+from kernel.errors import TransportError
+from kernel.storage import create_db_engine, migrate
+from kernel.storage.schema import decision_log, decision_outbox, outbox_position
+from kernel.transport import InProcessBus
 from models.decisioning import DecisionType, bundled_rule_set
-from pipelines.errors import TransportError
-from pipelines.features import InMemoryFeatureStore
-from pipelines.storage import create_db_engine, migrate
-from pipelines.storage.schema import decision_log, decision_outbox, outbox_position
-from pipelines.transport import InProcessBus
 from tests.factories import decision_request
 
 pytestmark = pytest.mark.unit

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from identity import load_default_settings
+from kernel.transport import InProcessBus
 from pipelines.processors import IdentityHandler
-from pipelines.transport import InProcessBus
 from tests.factories import customer
 
 pytestmark = pytest.mark.unit
@@ -114,7 +114,7 @@ def test_merge_then_split_with_reasons_and_lineage(api) -> None:
 
 def test_operator_merges_and_splits_are_published_to_identity_events(api) -> None:
     from bento_service.deps import current
-    from pipelines.events import GcidMerged, GcidSplit, parse_event
+    from kernel.events import GcidMerged, GcidSplit, parse_event
 
     grace, peter = _gcid_of(api, "v5", "C1"), _add_peter(api)
     before = len(api.bus.records("identity.events"))

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
 from bento_service.settings import ServiceSettings
-from pipelines.errors import TransportError
-from pipelines.events import parse_event
-from pipelines.features import InMemoryFeatureStore
-from pipelines.storage import create_db_engine, migrate
+from features import InMemoryFeatureStore
+from kernel.errors import TransportError
+from kernel.events import parse_event
+from kernel.storage import create_db_engine, migrate
 
 pytestmark = pytest.mark.unit
 

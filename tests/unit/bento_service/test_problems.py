@@ -20,7 +20,7 @@ from bento_service.problems import (
     problem_response,
     problem_type,
 )
-from pipelines.errors import EnterpriseBrainError, InvalidEvent, TransportError
+from kernel.errors import EnterpriseBrainError, InvalidEvent, TransportError
 
 pytestmark = pytest.mark.unit
 

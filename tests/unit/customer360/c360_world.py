@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, delete, insert, update
 
-from pipelines.events import (
+from kernel.events import (
     BrainEvent,
     FraudAlertPayload,
     FraudAlertRaised,
@@ -31,8 +31,8 @@ from pipelines.events import (
     TransactionPosted,
     make_event_id,
 )
-from pipelines.storage.schema import gcid as gcid_t
-from pipelines.storage.schema import identity_record
+from kernel.storage.schema import gcid as gcid_t
+from kernel.storage.schema import identity_record
 from tests.factories import T0, account, customer
 
 __all__ = [

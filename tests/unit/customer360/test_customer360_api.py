@@ -8,11 +8,11 @@ from fastapi.testclient import TestClient
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
 from bento_service.settings import ServiceSettings
-from pipelines.events import BrainEvent
-from pipelines.features import InMemoryFeatureStore
+from features import InMemoryFeatureStore
+from kernel.events import BrainEvent
+from kernel.storage import create_db_engine, migrate
+from kernel.transport import InProcessBus
 from pipelines.processors import Customer360Handler
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport import InProcessBus
 from tests.factories import account, customer, hours
 from tests.unit.customer360.c360_world import assign, assigned, fraud, login, merge, merged, risk, txn
 

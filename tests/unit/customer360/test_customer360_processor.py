@@ -15,14 +15,14 @@ from customer360 import (
     get_transactions,
     projection_snapshot,
 )
-from pipelines.errors import InvalidEvent
-from pipelines.events import topic_of
+from kernel.errors import InvalidEvent
+from kernel.events import topic_of
+from kernel.storage import create_db_engine, migrate
+from kernel.storage.schema import customer_360, processed_event
+from kernel.transport import InProcessBus
 from pipelines.processors import Customer360Handler
 from pipelines.processors.customer360 import BatchAborted
 from pipelines.processors.customer360_rebuild import recompute_customer360, replay_customer360
-from pipelines.storage import create_db_engine, migrate
-from pipelines.storage.schema import customer_360, processed_event
-from pipelines.transport import InProcessBus
 from tests.factories import account, customer, hours
 from tests.unit.customer360.c360_world import (
     assign,

@@ -11,11 +11,11 @@ from customer360 import (
     upsert_transaction,
 )
 from identity.errors import UnknownGcid
-from pipelines.events import parse_event
+from kernel.events import parse_event
+from kernel.storage import create_db_engine, migrate
+from kernel.storage.schema import identity_record, transaction_360
+from kernel.transport import InProcessBus
 from pipelines.processors import Customer360Handler, IdentityHandler
-from pipelines.storage import create_db_engine, migrate
-from pipelines.storage.schema import identity_record, transaction_360
-from pipelines.transport import InProcessBus
 from tests.factories import account, customer, hours, transaction
 
 pytestmark = pytest.mark.unit

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from customer360 import SourceCustomer, SurvivorshipPolicy, golden_record
-from pipelines.events import CustomerPayload
+from kernel.events import CustomerPayload
 
 pytestmark = pytest.mark.unit
 

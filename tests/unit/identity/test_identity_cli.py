@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.cli._app import app
+from cli._app import app
 
 from .test_identity_linker import weighted
 

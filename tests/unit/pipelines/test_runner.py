@@ -1,9 +1,9 @@
 import pytest
 
-from pipelines.errors import InvalidEvent
-from pipelines.events import CustomerChanged, Topic
+from kernel.errors import InvalidEvent
+from kernel.events import CustomerChanged, Topic
+from kernel.transport import InProcessBus
 from pipelines.processors import ProcessorRunner
-from pipelines.transport import InProcessBus
 from tests.factories import customer
 
 pytestmark = pytest.mark.unit

@@ -2,8 +2,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from features import InMemoryFeatureStore
 from identity import SourceRecordRef
-from pipelines.events import (
+from kernel.events import (
     FraudAlertPayload,
     FraudAlertRaised,
     GcidMerged,
@@ -16,11 +17,10 @@ from pipelines.events import (
     make_event_id,
     parse_event,
 )
-from pipelines.features import InMemoryFeatureStore
+from kernel.storage import create_db_engine, migrate
+from kernel.transport import InProcessBus
+from pipelines.identity_graph import operator_split
 from pipelines.processors import Customer360Handler, FeaturesHandler, IdentityHandler
-from pipelines.processors.identity import operator_split
-from pipelines.storage import create_db_engine, migrate
-from pipelines.transport import InProcessBus
 from tests.factories import customer, transaction
 
 pytestmark = pytest.mark.unit

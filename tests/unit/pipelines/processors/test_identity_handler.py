@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import Engine, select
 
 from identity import load_default_settings, wekeza_settings
-from pipelines.events import GcidAssigned, parse_event
+from identity import load_settings as load_identity_settings
+from kernel.events import GcidAssigned, parse_event
+from kernel.storage import create_db_engine, migrate
+from kernel.storage.schema import identity_lineage, identity_record
+from kernel.transport import InProcessBus
 from pipelines.processors.identity import IdentityHandler
 from pipelines.simulator import simulate_bank
-from pipelines.storage import create_db_engine, migrate
-from pipelines.storage.schema import identity_lineage, identity_record
-from pipelines.transport import InProcessBus
 from tests.factories import customer
 
 pytestmark = pytest.mark.unit
@@ -75,7 +76,7 @@ def test_the_default_is_the_shipped_trained_settings_and_lineage_names_them(engi
         assert conn.execute(select(identity_lineage.c.settings_version)).scalar_one() == (
             shipped.settings_version
         )
-    assert IdentityHandler.load_settings(None) == shipped
+    assert load_identity_settings(None) == shipped
 
 
 def test_the_shipped_settings_are_the_template_with_weights() -> None:

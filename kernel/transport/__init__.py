@@ -1,0 +1,13 @@
+"""Event transport: Kafka in the services mode, an in-process bus in the embedded mode."""
+
+from kernel.transport._inprocess import InProcessBus, InProcessConsumer, InProcessPublisher
+from kernel.transport._ports import EventConsumer, EventPublisher, Record
+
+__all__ = [
+    "EventConsumer",
+    "EventPublisher",
+    "InProcessBus",
+    "InProcessConsumer",
+    "InProcessPublisher",
+    "Record",
+]

@@ -1,5 +1,0 @@
-"""The ``brain`` command line (typer): one module per command group."""
-
-from pipelines.cli._app import app, main
-
-__all__ = ["app", "main"]

@@ -1,6 +1,0 @@
-"""The operational store (SQLAlchemy Core; PostgreSQL or SQLite) and its migrations."""
-
-from pipelines.storage.engine import create_db_engine, migrate, reader_engine, run_read
-from pipelines.storage.round_trip import RoundTrip
-
-__all__ = ["RoundTrip", "create_db_engine", "migrate", "reader_engine", "run_read"]
