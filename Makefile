@@ -33,7 +33,7 @@ lint: venv ## ruff check + format check
 	$(BIN)/ruff format --check .
 
 types: venv ## mypy --strict
-	$(BIN)/mypy kernel identity feature_repo customer360 features pipelines models bento_service cli bench tests
+	$(BIN)/mypy kernel identity feature_repo customer360 features pipelines models bento_service cli infra bench tests
 
 lock-check: venv ## The lock file matches pyproject.toml
 	$(UV) lock --check

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 import psycopg
 import pymysql
 
+from infra.local_services import KAFKA, kafka_topics, postgres_database
 from kernel.storage import create_db_engine, migrate
 from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from pipelines.connectors import (
@@ -39,7 +40,6 @@ from pipelines.connectors import (
     load_mappings,
 )
 from pipelines.simulator._sources_ddl import CRM_DDL, DFS_DDL, V5_DDL
-from tests.services import KAFKA, kafka_topics, postgres_database
 
 KEY = b"bench-card-key-0123456789abcdef"
 MODES = ("pg_logical", "mysql_binlog", "watermark_poll")

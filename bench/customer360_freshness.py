@@ -37,22 +37,31 @@ from bench.customer360_reads import bootstrap_api, keepalive_get, pct, wait_http
 from bento_service.app import build_app
 from bento_service.bootstrap import dev_token_issuer
 from bento_service.settings import ServiceSettings
+from infra.local_services import (
+    KAFKA,
+    kafka_topics,
+    postgres_database,
+    processed,
+    publish,
+    services_env,
+    start_worker,
+    wait_processed,
+)
 from kernel.events import event_key, topic_of
 from kernel.storage import create_db_engine, migrate
-from tests.integration.c360_services import processed, publish, services_env, start_worker, wait_processed
-from tests.services import KAFKA, kafka_topics, postgres_database
-from tests.unit.customer360.c360_world import synthetic_stream, txn, write_graph
+from pipelines.identity_graph import write_graph
+from pipelines.simulator import STREAM_START, synthetic_stream, txn
 
 #: transaction key, GCID, send time (perf_counter: one clock per host); no GCID: a producer's end
 Sample = tuple[str, str, float]
 
 
 def serve(db: str, run_dir: Path, sock: socket.socket) -> None:
-    bootstrap_api(db, run_dir)
+    deps = bootstrap_api(db, run_dir)
     gc.collect()
     gc.freeze()  # as bento_service.service does after its bootstrap
     config = uvicorn.Config(
-        build_app(),
+        build_app(deps),
         log_level="warning",
         loop="uvloop",
         http="httptools",
@@ -253,7 +262,7 @@ def main() -> None:
         engine = create_db_engine(db)
         migrate(engine)
         graph, events = synthetic_stream(args.customers, txns_per_customer=2)
-        write_graph(engine, graph)
+        write_graph(engine, graph, at=STREAM_START)
         publish(prefix, events)
         env = services_env(db, prefix, run_dir) | {"EB_POLL_TIMEOUT_MS": str(args.worker_poll_ms)}
         workers = [start_worker(env, run_dir / f"worker-{k}.log") for k in range(args.workers)]

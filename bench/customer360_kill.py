@@ -17,17 +17,19 @@ from pathlib import Path
 from tempfile import mkdtemp
 
 from customer360 import projection_snapshot
-from kernel.storage import create_db_engine, migrate
-from tests.integration.c360_services import (
+from infra.local_services import (
     apply_clean,
+    kafka_topics,
+    postgres_database,
     processed,
     publish,
     services_env,
     start_worker,
     wait_processed,
 )
-from tests.services import kafka_topics, postgres_database
-from tests.unit.customer360.c360_world import synthetic_stream, write_graph
+from kernel.storage import create_db_engine, migrate
+from pipelines.identity_graph import write_graph
+from pipelines.simulator import STREAM_START, synthetic_stream
 
 
 def main() -> None:
@@ -43,7 +45,7 @@ def main() -> None:
     with postgres_database() as db, kafka_topics() as prefix:
         engine = create_db_engine(db)
         migrate(engine)
-        write_graph(engine, graph)
+        write_graph(engine, graph, at=STREAM_START)
         publish(prefix, events)
         env = services_env(db, prefix, run_dir)
         started = time.perf_counter()
@@ -68,7 +70,7 @@ def main() -> None:
         with postgres_database() as clean_db:
             clean = create_db_engine(clean_db)
             migrate(clean)
-            write_graph(clean, graph)
+            write_graph(clean, graph, at=STREAM_START)
             t = time.perf_counter()
             apply_clean(clean, events)
             clean_s = time.perf_counter() - t

@@ -37,11 +37,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
+from bento_service.deps import ServiceDeps
 from bento_service.settings import ServiceSettings
 from features import InMemoryFeatureStore
+from infra.local_services import kept_database
 from kernel.storage import create_db_engine, migrate
 from kernel.transport import InProcessBus
-from tests.services import kept_database
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -150,11 +151,11 @@ class Timing:
             os.write(self.fd, f"{self.phase.value}\t{ms:.4f}\n".encode())
 
 
-def bootstrap_api(db: str, run_dir: Path) -> None:
+def bootstrap_api(db: str, run_dir: Path) -> ServiceDeps:
     """The API's dependencies for the Customer 360 benches: the database, in-memory features, no
     Kafka, no models (the reads measured never touch them)."""
     settings = ServiceSettings(run_dir=run_dir, database_url=db)
-    bootstrap(
+    return bootstrap(
         settings,
         features=InMemoryFeatureStore(),
         publisher=InProcessBus().publisher(),
@@ -164,10 +165,10 @@ def bootstrap_api(db: str, run_dir: Path) -> None:
 
 
 def serve(db: str, run_dir: Path, sock: socket.socket, phase: Synchronized[int]) -> None:
-    bootstrap_api(db, run_dir)
+    deps = bootstrap_api(db, run_dir)
     gc.collect()
     gc.freeze()  # as bento_service.service does after its bootstrap
-    app = Timing(build_app(), phase, run_dir / f"timings-{os.getpid()}.tsv")
+    app = Timing(build_app(deps), phase, run_dir / f"timings-{os.getpid()}.tsv")
     config = uvicorn.Config(app, log_level="warning", loop="uvloop", http="httptools", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
 

@@ -43,10 +43,10 @@ from bench.loadgen import RunResult, build_request, run_constant_rate
 from bento_service.bootstrap import dev_token_issuer
 from bento_service.settings import ServiceSettings
 from cli._process import stop_process_group
+from infra.local_services import kafka_topics, kept_database
 from pipelines.bootstrap import bootstrap
 from pipelines.settings import PipelineSettings
 from pipelines.simulator import simulate_bank
-from tests.services import kafka_topics, kept_database
 
 ROOT = Path(__file__).resolve().parents[1]
 LADDER = [50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 700, 800, 900, 1000, 1200, 1400, 1600, 2000]
@@ -312,7 +312,7 @@ def main() -> None:
             mounted_req = build_request("127.0.0.1", api_port, "/v1/noop/mounted", b"{}", {})
             noop_mounted = lambda i: mounted_req  # noqa: E731
             feast_bodies = [
-                json.dumps({"feature_service": "customer_profile_v1", "entities": {"gcid": [g]}}).encode()
+                json.dumps({"feature_service": "decision_context_v1", "entities": {"gcid": [g]}}).encode()
                 for g in gcids
             ]
 

@@ -27,18 +27,18 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bento_service.schemas import TransactionDecisionRequest
+from infra.local_services import kept_database
 from models.decisioning import DecisionType
-from tests.services import kept_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DB = "brain_bench_profile"
 
 
 def _load(db_url: str, run_dir: Path, customers: int) -> None:
+    from infra.local_services import kafka_topics
     from pipelines.bootstrap import bootstrap
     from pipelines.settings import PipelineSettings
     from pipelines.simulator import simulate_bank
-    from tests.services import kafka_topics
 
     with kafka_topics() as prefix:
         settings = PipelineSettings(
@@ -181,7 +181,7 @@ def main() -> None:
     print(f"  group commit: {committer.appended} records in {committer.batches} batches")
 
     token = dev_token_issuer(settings).mint("bench", ["decision:write"], timedelta(hours=1))
-    client = TestClient(build_app())
+    client = TestClient(build_app(deps))
     auth = {"Authorization": f"Bearer {token}"}
     bodies = [r.model_dump(mode="json") for r in requests]
 

@@ -10,9 +10,9 @@ The core is framework-free:
   raises :class:`~bento_service.errors.Unauthorized` with a precise detail; ``alg: none`` and HS*
   tokens are refused before any key is looked up.
 
-:func:`require_scope` wraps a verifier into a FastAPI dependency: no ``Authorization: Bearer``
-header → 401, token without the route's scope → 403. Scopes are exact strings (see :class:`Scope`);
-no scope implies another, ``admin`` included.
+:func:`require_scope` wraps a FastAPI dependency providing the verifier into one that
+authenticates: no ``Authorization: Bearer`` header → 401, token without the route's scope → 403.
+Scopes are exact strings (see :class:`Scope`); no scope implies another, ``admin`` included.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from typing import Annotated, Any, Final
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fastapi import Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt.algorithms import RSAAlgorithm
 from starlette.concurrency import run_in_threadpool
@@ -483,23 +483,27 @@ _BEARER = HTTPBearer(
 
 
 def require_scope(
-    verifier_getter: Callable[[], TokenVerifier], *scopes: str
+    verifier_dependency: Callable[..., TokenVerifier | Awaitable[TokenVerifier]], *scopes: str
 ) -> Callable[..., Awaitable[Principal]]:
     """A FastAPI dependency that authenticates the request and demands every scope in ``scopes``.
 
-    ``Depends(require_scope(get_verifier, Scope.CUSTOMER_READ))`` returns the :class:`Principal`;
-    with no scopes it only authenticates. No/invalid bearer token → :class:`Unauthorized` (401),
-    missing scope → :class:`Forbidden` (403); both render as problems once
-    :func:`bento_service.problems.install_problem_handlers` is installed.
+    ``verifier_dependency`` is itself a FastAPI dependency providing the :class:`TokenVerifier`
+    (the API's is :func:`bento_service.deps.request_verifier`, reading the app's dependencies).
+    ``Depends(require_scope(request_verifier, Scope.CUSTOMER_READ))`` returns the
+    :class:`Principal`; with no scopes it only authenticates. No/invalid bearer token →
+    :class:`Unauthorized` (401), missing scope → :class:`Forbidden` (403); both render as problems
+    once :func:`bento_service.problems.install_problem_handlers` is installed.
     """
     required = frozenset(str(scope) for scope in scopes)
 
     async def dependency(
         request: Request,
         _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
+        # a default, not ``Annotated``: FastAPI resolves this module's (postponed) annotations in its
+        # globals, where ``verifier_dependency`` is not
+        verifier: TokenVerifier = Depends(verifier_dependency),  # noqa: B008
     ) -> Principal:
         token = _bearer_token(request.headers.get("authorization"))
-        verifier = verifier_getter()
         principal = verifier.cached_principal(token)
         if principal is None:
             if verifier.blocking:  # may fetch the JWKS: keep the event loop free

@@ -1,6 +1,7 @@
 """The composition root of the API process: every client built from :class:`ServiceSettings`.
 
-Tests pass their own adapters, e.g. ``bootstrap(settings, features=InMemoryFeatureStore())``.
+Tests pass their own adapters, e.g. ``bootstrap(settings, features=InMemoryFeatureStore())``, and
+serve the dependencies it returns with ``build_app(deps)`` (:mod:`bento_service.app`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import Engine
 from bento_service.auth import DevTokenIssuer, TokenVerifier
 from bento_service.decision_log import DecisionLog
 from bento_service.decisions import DecisionEngine, DecisionSpool, ModelFeatureReader, Scorer
-from bento_service.deps import ServiceDeps, install
+from bento_service.deps import ServiceDeps
 from bento_service.intake import ChannelIntake
 from bento_service.outbox import DecisionEventsPublisher, decision_relay, identity_operator_relay
 from bento_service.settings import ServiceSettings, get_service_settings
@@ -133,7 +134,6 @@ def bootstrap(
         if challengers is not None
         else (_registered_models(settings, "challenger") if settings.models_enabled else {}),
         model_features=model_features,
-        model_feature_services={DecisionType.TRANSACTION: "fraud_v1", DecisionType.CREDIT: "credit_v1"},
         budget_ms=settings.decision_budget_ms,
         listener=DecisionEventsPublisher(engine, out),  # decision.events from the committed batches
     )
@@ -149,4 +149,4 @@ def bootstrap(
         intake=ChannelIntake(out),
     )
     log.info("API bootstrapped: profile=%s db=%s", settings.profile.value, engine.url.render_as_string())
-    return install(deps)
+    return deps

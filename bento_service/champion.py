@@ -62,6 +62,7 @@ class _Loaded:
     features: tuple[str, ...]
     model: _Classifier
     compiled: CompiledClassifier | None
+    feature_service: str | None
 
 
 class ChampionModel:
@@ -101,6 +102,13 @@ class ChampionModel:
         current = self._current
         return () if current is None else current.features
 
+    @property
+    def feature_service(self) -> str | None:
+        """The feature service the serving version was trained on (its run's ``feature_service``
+        tag, written at registration): what its inputs are read through."""
+        current = self._current
+        return None if current is None else current.feature_service
+
     def refresh(self) -> bool:
         """Re-read the alias; load and swap in the version it names if it changed. True if swapped."""
         with self._refresh_lock:
@@ -139,7 +147,17 @@ class ChampionModel:
             features=features,
             model=model,
             compiled=self._compiled(model, version, len(features)),
+            feature_service=self._feature_service(version),
         )
+
+    def _feature_service(self, version: str) -> str | None:
+        run_id = self._client.get_model_version(self._name, version).run_id
+        service = self._client.get_run(run_id).data.tags.get("feature_service") if run_id else None
+        if not service:
+            _log.warning(
+                "%s v%s names no feature service: it scores on the decision context", self._name, version
+            )
+        return service or None
 
     def _compiled(self, model: _Classifier, version: str, n_features: int) -> CompiledClassifier | None:
         """The compiled form of ``model`` if it has one that answers as the estimator does; the

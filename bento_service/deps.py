@@ -1,9 +1,24 @@
-"""What request handlers need, built once per process by :func:`bento_service.bootstrap.bootstrap`."""
+"""What request handlers need, built once per process by :func:`bento_service.bootstrap.bootstrap`.
+
+The dependencies live on the FastAPI application (``app.state.deps``, put there by
+:func:`attach`: :func:`bento_service.app.build_app` does it, and so does the BentoML service
+once its worker has bootstrapped), and routes receive them as FastAPI dependencies::
+
+    Reader = Annotated[Principal, Depends(require_scope(request_verifier, Scope.CUSTOMER_READ))]
+
+    @router.get("/thing")
+    def read_thing(deps: Deps, _principal: Reader) -> Thing:
+        with deps.engine.connect() as conn: ...
+
+The providers are ``async`` so that FastAPI calls them on the event loop, not in its thread pool.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Engine
 
 from bento_service.auth import TokenVerifier
@@ -14,7 +29,7 @@ from bento_service.settings import ServiceSettings
 from features import FeatureReader
 from kernel.errors import ConfigurationError
 
-__all__ = ["ServiceDeps", "current", "install", "verifier"]
+__all__ = ["Deps", "ServiceDeps", "attach", "request_verifier", "service_deps"]
 
 
 @dataclass(frozen=True)
@@ -32,21 +47,23 @@ class ServiceDeps:
     intake: ChannelIntake | None = None  # POST /v1/intake/channel-events (issue 3)
 
 
-_current: ServiceDeps | None = None
+def attach(app: FastAPI, deps: ServiceDeps) -> FastAPI:
+    """Make ``deps`` what ``app``'s routes receive (called by the composition root only)."""
+    app.state.deps = deps
+    return app
 
 
-def install(deps: ServiceDeps) -> ServiceDeps:
-    """Make ``deps`` the process's dependencies (called by the composition root only)."""
-    global _current
-    _current = deps
+async def service_deps(request: Request) -> ServiceDeps:
+    """The FastAPI dependency providing the dependencies of the app serving ``request``."""
+    deps = getattr(request.app.state, "deps", None)
+    if not isinstance(deps, ServiceDeps):
+        raise ConfigurationError("the service's dependencies were not bootstrapped")
     return deps
 
 
-def current() -> ServiceDeps:
-    if _current is None:
-        raise ConfigurationError("the service's dependencies were not bootstrapped")
-    return _current
+Deps = Annotated[ServiceDeps, Depends(service_deps)]
 
 
-def verifier() -> TokenVerifier:
-    return current().verifier
+async def request_verifier(deps: Deps) -> TokenVerifier:
+    """The FastAPI dependency providing the token verifier, for :func:`~bento_service.auth.require_scope`."""
+    return deps.verifier

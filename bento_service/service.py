@@ -14,11 +14,12 @@ from threadpoolctl import threadpool_limits
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap
 from bento_service.decisions import drain_periodically
+from bento_service.deps import attach
 from bento_service.settings import get_service_settings
 
 __all__ = ["BrainService", "app"]
 
-app = build_app()
+app = build_app()  # the decorator needs it now; its dependencies are attached in each worker
 
 
 @bentoml.service(name="wekeza_brain", traffic={"timeout": 10}, workers=get_service_settings().api_workers)
@@ -29,6 +30,7 @@ class BrainService:
         # that serve the other requests; each worker process computes on its own thread
         threadpool_limits(limits=1)
         self.deps = bootstrap()
+        attach(app, self.deps)
         # the start-up heap is permanent: full collections stop re-scanning it (long pauses)
         gc.collect()
         gc.freeze()

@@ -12,7 +12,7 @@ __all__ = ["app"]
 
 app = typer.Typer(help="Install, start, stop and check Kafka, Redis and PostgreSQL (infra/*.sh).")
 
-INFRA = Path(__file__).resolve().parents[2] / "infra"
+INFRA = Path(__file__).resolve().parents[1] / "infra"
 Services = Annotated[list[str] | None, typer.Argument(help="kafka, redis, postgres (default: all)")]
 
 

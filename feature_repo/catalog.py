@@ -2,8 +2,15 @@
 
 This is the single source of truth shared by the Feast definitions (``feature_repo.views``), the
 streaming aggregator (:mod:`features.activity`), the Parquet schema of the offline
-store (:mod:`features.feast_store`) and the models' feature lists (``models``).
+store (:mod:`features.feast_store`), the models' feature lists (``models``) and the decision
+rules' vocabulary: :data:`FEATURES` names every feature a rule may read as ``features.<name>``
+(``models.decisioning`` validates rule sets against it, the ``decision_context_v1`` feature
+service serves all of it).
 Add a column here, then to the aggregator; a published feature service is never edited (version it).
+
+A column with a ``window`` aggregates the events in ``(t - window, t]`` as of its row's time
+``t``; once the row is older than the window it no longer describes the last ``window`` and is
+served as null (:func:`features.decision_context`), like a view whose ttl has passed.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from typing import Literal
 
 __all__ = [
     "CHANNELS",
+    "FEATURES",
     "COUNTERPARTY_NOVELTY",
     "CUSTOMER_PROFILE",
     "CUSTOMER_RISK",
@@ -44,6 +52,8 @@ class Column:
     name: str
     kind: Kind
     description: str
+    window: timedelta | None = None
+    """The aggregate's window, if it is one: the value describes ``(t - window, t]``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +73,20 @@ class ViewColumns:
 
 def _window_columns() -> tuple[Column, ...]:
     out: list[Column] = []
-    for label in WINDOWS:
+    for label, window in WINDOWS.items():
         span = f"(t-{label}, t]"
         out += [
-            Column(f"txn_count_{label}", "int64", f"Posted transactions in {span}."),
-            Column(f"txn_amount_sum_{label}", "float64", f"Sum of amounts in {span}, major units."),
-            Column(f"txn_amount_mean_{label}", "float64", f"Mean amount in {span}; null when none."),
-            Column(f"txn_amount_max_{label}", "float64", f"Largest amount in {span}; null when none."),
+            Column(f"txn_count_{label}", "int64", f"Posted transactions in {span}.", window),
+            Column(f"txn_amount_sum_{label}", "float64", f"Sum of amounts in {span}, major units.", window),
+            Column(f"txn_amount_mean_{label}", "float64", f"Mean amount in {span}; null when none.", window),
+            Column(
+                f"txn_amount_max_{label}", "float64", f"Largest amount in {span}; null when none.", window
+            ),
         ]
-    out += [Column(f"txn_count_24h_{ch}", "int64", f"Transactions on {ch} in (t-24h, t].") for ch in CHANNELS]
+    day = WINDOWS["24h"]
+    out += [
+        Column(f"txn_count_24h_{ch}", "int64", f"Transactions on {ch} in (t-24h, t].", day) for ch in CHANNELS
+    ]
     out.append(Column("last_txn_epoch", "float64", "Unix time (s) of the latest transaction at or before t."))
     return tuple(out)
 
@@ -92,9 +107,12 @@ COUNTERPARTY_NOVELTY = ViewColumns(
     description="New payees and counterparty spread, as of each transaction.",
     columns=(
         Column(
-            "new_payees_24h", "int64", "Counterparties first paid in (t-24h, t] (unseen in the 30 d before)."
+            "new_payees_24h",
+            "int64",
+            "Counterparties first paid in (t-24h, t] (unseen in the 30 d before).",
+            WINDOWS["24h"],
         ),
-        Column("distinct_counterparties_7d", "int64", "Distinct counterparties in (t-7d, t]."),
+        Column("distinct_counterparties_7d", "int64", "Distinct counterparties in (t-7d, t].", WINDOWS["7d"]),
     ),
 )
 
@@ -104,8 +122,10 @@ LOGIN_DEVICE = ViewColumns(
     ttl=timedelta(days=30),
     description="Login failures and device/location novelty, as of each login.",
     columns=(
-        Column("failed_logins_1h", "int64", "Failed logins in (t-1h, t]."),
-        Column("distinct_devices_30d", "int64", "Distinct devices used to log in in (t-30d, t]."),
+        Column("failed_logins_1h", "int64", "Failed logins in (t-1h, t].", WINDOWS["1h"]),
+        Column(
+            "distinct_devices_30d", "int64", "Distinct devices used to log in in (t-30d, t].", WINDOWS["30d"]
+        ),
         Column("new_device", "int64", "1 if the login at t used a device unseen in the 30 d before."),
         Column(
             "new_location", "int64", "1 if the login at t came from a location unseen in the 30 d before."
@@ -139,3 +159,17 @@ CUSTOMER_RISK = ViewColumns(
 )
 
 STREAMED_VIEWS = (TRANSACTION_WINDOWS, COUNTERPARTY_NOVELTY, LOGIN_DEVICE, CUSTOMER_PROFILE, CUSTOMER_RISK)
+
+
+def _vocabulary(views: tuple[ViewColumns, ...]) -> dict[str, ViewColumns]:
+    out: dict[str, ViewColumns] = {}
+    for view in views:
+        for name in view.names:
+            if name in out:
+                raise ValueError(f"feature {name} is declared by both {out[name].name} and {view.name}")
+            out[name] = view
+    return out
+
+
+#: Every streamed feature by name, with the view that declares it: the vocabulary of decision rules.
+FEATURES: dict[str, ViewColumns] = _vocabulary(STREAMED_VIEWS)

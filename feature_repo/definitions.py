@@ -30,15 +30,11 @@ from feature_repo.catalog import (
 )
 from feature_repo.entities import account, customer, device
 from feature_repo.on_demand import transaction_request, transaction_request_view
-from feature_repo.services import credit_v1, customer_profile_v1, fraud_v1
-from feature_repo.sources import push_source, transaction_velocity_push
+from feature_repo.services import credit_v1, decision_context_v1, fraud_v1
+from feature_repo.sources import push_source
 from feature_repo.views.customer import customer_profile_view, customer_risk_view
 from feature_repo.views.logins import login_device_view
-from feature_repo.views.transactions import (
-    counterparty_novelty_view,
-    transaction_velocity_view,
-    transaction_windows_view,
-)
+from feature_repo.views.transactions import counterparty_novelty_view, transaction_windows_view
 
 __all__ = ["FeatureRepo", "build_feature_repo", "feature_data_dir"]
 
@@ -53,19 +49,17 @@ class FeatureRepo:
     customer: Entity
     account: Entity
     device: Entity
-    transaction_velocity_push: PushSource
-    transaction_velocity: FeatureView
-    customer_profile_v1: FeatureService
     streamed: tuple[tuple[ViewColumns, PushSource, FeatureView], ...]
     """The catalog's streamed views with their push sources (features.activity feeds them)."""
     transaction_request_source: RequestSource
     transaction_request: OnDemandFeatureView
+    decision_context_v1: FeatureService
     fraud_v1: FeatureService
     credit_v1: FeatureService
 
     @property
     def push_sources(self) -> tuple[PushSource, ...]:
-        return (self.transaction_velocity_push, *(push for _, push, _ in self.streamed))
+        return tuple(push for _, push, _ in self.streamed)
 
     @property
     def batch_sources(self) -> tuple[FileSource, ...]:
@@ -80,15 +74,17 @@ class FeatureRepo:
         for _, _, view in self.streamed:
             if view.name == name:
                 return view
-        if name == self.transaction_velocity.name:
-            return self.transaction_velocity
         raise KeyError(name)
 
     def feature_service(self, name: str) -> FeatureService:
-        for service in (self.customer_profile_v1, self.fraud_v1, self.credit_v1):
+        for service in self.services:
             if service.name == name:
                 return service
         raise KeyError(name)
+
+    @property
+    def services(self) -> tuple[FeatureService, ...]:
+        return (self.decision_context_v1, self.fraud_v1, self.credit_v1)
 
     def objects(self) -> list[FeastObject]:
         """Everything ``feast apply`` registers, in dependency order."""
@@ -99,18 +95,13 @@ class FeatureRepo:
             *self.batch_sources,
             *self.push_sources,
             self.transaction_request_source,
-            self.transaction_velocity,
             *(view for _, _, view in self.streamed),
             self.transaction_request,
-            self.customer_profile_v1,
-            self.fraud_v1,
-            self.credit_v1,
+            *self.services,
         ]
 
 
 def build_feature_repo(data_dir: Path) -> FeatureRepo:
-    push = transaction_velocity_push(data_dir)
-    velocity = transaction_velocity_view(push)
     builders = (
         (TRANSACTION_WINDOWS, transaction_windows_view),
         (COUNTERPARTY_NOVELTY, counterparty_novelty_view),
@@ -128,12 +119,10 @@ def build_feature_repo(data_dir: Path) -> FeatureRepo:
         customer=customer,
         account=account,
         device=device,
-        transaction_velocity_push=push,
-        transaction_velocity=velocity,
-        customer_profile_v1=customer_profile_v1(velocity),
         streamed=tuple(streamed),
         transaction_request_source=transaction_request,
         transaction_request=request,
+        decision_context_v1=decision_context_v1([view for _, _, view in streamed]),
         fraud_v1=fraud_v1(windows, novelty, logins, profile, risk, request),
         credit_v1=credit_v1(windows, profile, risk),
     )

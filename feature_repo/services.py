@@ -7,21 +7,25 @@ log the service name with every run (``models``), so a registered version names 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from feast import FeatureService, FeatureView
 from feast.on_demand_feature_view import OnDemandFeatureView
 
-__all__ = ["CREDIT_V1", "CUSTOMER_PROFILE_V1", "FRAUD_V1", "credit_v1", "customer_profile_v1", "fraud_v1"]
+__all__ = ["CREDIT_V1", "DECISION_CONTEXT_V1", "FRAUD_V1", "credit_v1", "decision_context_v1", "fraud_v1"]
 
-CUSTOMER_PROFILE_V1 = "customer_profile_v1"
+DECISION_CONTEXT_V1 = "decision_context_v1"
 FRAUD_V1 = "fraud_v1"
 CREDIT_V1 = "credit_v1"
 
 
-def customer_profile_v1(transaction_velocity: FeatureView) -> FeatureService:
+def decision_context_v1(streamed: Sequence[FeatureView]) -> FeatureService:
+    """Every streamed feature (``feature_repo.catalog.FEATURES``): what decision rules read as
+    ``features.<name>`` and ``GET /customer/{gcid}`` shows."""
     return FeatureService(
-        name=CUSTOMER_PROFILE_V1,
-        features=[transaction_velocity],
-        description="Customer profile served by GET /customer/{gcid} and used by the decision service.",
+        name=DECISION_CONTEXT_V1,
+        features=list(streamed),
+        description="The decision rules' feature vocabulary: every streamed view, served by GCID.",
         tags={"owner": "features", "consumer": "bento_service"},
     )
 

@@ -17,16 +17,12 @@ from feast import FileSource, PushSource
 
 __all__ = [
     "TIMESTAMP_FIELD",
-    "TRANSACTION_VELOCITY_PUSH",
     "push_source",
     "push_source_name",
-    "transaction_velocity_parquet",
-    "transaction_velocity_push",
     "view_parquet",
 ]
 
 TIMESTAMP_FIELD = "event_timestamp"
-TRANSACTION_VELOCITY_PUSH = "transaction_velocity_push"
 
 
 def push_source_name(view: str) -> str:
@@ -36,11 +32,6 @@ def push_source_name(view: str) -> str:
 def view_parquet(data_dir: Path, view: str) -> Path:
     """The offline Parquet file behind the push source of ``view``."""
     return data_dir / f"{view}.parquet"
-
-
-def transaction_velocity_parquet(data_dir: Path) -> Path:
-    """The offline Parquet file behind :data:`TRANSACTION_VELOCITY_PUSH`."""
-    return view_parquet(data_dir, "transaction_velocity")
 
 
 def push_source(data_dir: Path, view: str, *, domain: str, description: str) -> PushSource:
@@ -54,12 +45,3 @@ def push_source(data_dir: Path, view: str, *, domain: str, description: str) -> 
         tags=tags,
     )
     return PushSource(name=push_source_name(view), batch_source=batch, description=description, tags=tags)
-
-
-def transaction_velocity_push(data_dir: Path) -> PushSource:
-    return push_source(
-        data_dir,
-        "transaction_velocity",
-        domain="transactions",
-        description="Streaming 24 h transaction velocity by GCID (features.window).",
-    )

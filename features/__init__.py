@@ -1,26 +1,27 @@
-"""Streaming features by GCID: the pure window aggregator, the ports and the in-memory adapter.
+"""Streaming features by GCID: the pure aggregator of the streamed views, the decision context
+(the rules' feature vocabulary as served), the ports and the in-memory adapter.
 
 The Feast adapter lives in :mod:`features.feast_store` and is imported explicitly by the
 composition roots (importing Feast takes seconds; this package stays light).
 """
 
 from features.activity import CustomerActivity, FeatureRow, FeatureValue
+from features.context import DECISION_FEATURES, OnlineFeatures, ViewRow, decision_context
 from features.errors import FeatureStoreError, FeatureStoreUnavailable
 from features.memory import InMemoryFeatureStore
-from features.ports import FeatureReader, FeatureWriter, OnlineFeatures
-from features.window import WINDOW, TransactionVelocity, VelocityRow
+from features.ports import FeatureReader, FeatureWriter
 
 __all__ = [
-    "WINDOW",
+    "DECISION_FEATURES",
     "CustomerActivity",
-    "FeatureRow",
-    "FeatureValue",
     "FeatureReader",
+    "FeatureRow",
     "FeatureStoreError",
     "FeatureStoreUnavailable",
+    "FeatureValue",
     "FeatureWriter",
     "InMemoryFeatureStore",
     "OnlineFeatures",
-    "TransactionVelocity",
-    "VelocityRow",
+    "ViewRow",
+    "decision_context",
 ]

@@ -7,8 +7,9 @@ risk state, and answers the rows of the catalog's streamed views (``feature_repo
 * ``login_device`` as of a login's time;
 * ``customer_profile`` and ``customer_risk`` as of the change's time.
 
-Window convention (same as :mod:`features.window`): the row as of ``t`` aggregates the
-events with ``occurred_at`` in ``(t - w, t]``. Events are idempotent on ``event_id`` (first
+Window convention: the row as of ``t`` aggregates the events with ``occurred_at`` in the half-open
+interval ``(t - w, t]`` (an event exactly ``w`` older than ``t`` is out, one at ``t`` itself is in,
+one after ``t`` is out). Events are idempotent on ``event_id`` (first
 observation wins); out-of-order events are inserted where they belong; entries older than
 ``watermark - max_lateness - 30 d`` (the longest window) are dropped.
 
@@ -183,6 +184,13 @@ class CustomerActivity:
     @property
     def watermark(self) -> datetime | None:
         return self._watermark
+
+    @property
+    def horizon(self) -> datetime | None:
+        """Events at or before this time are too late to be retained (``None`` before the first)."""
+        if self._watermark is None:
+            return None
+        return self._watermark - self._max_lateness - _RETAIN
 
     # -- transactions -------------------------------------------------------------------------
     def observe_transaction(

@@ -6,7 +6,7 @@ root builds it from ``BrainSettings``). The profile picks the yaml: ``embedded``
 
 Known costs (Feast 0.67's file offline store): every offline push rewrites the whole Parquet
 file, so push micro-batches, not single rows. SQLite replaces the online row whatever its time,
-Redis keeps the newest event time: push rows in event-time order (see ``window.latest``).
+Redis keeps the newest event time: push rows in event-time order.
 """
 
 from __future__ import annotations
@@ -27,30 +27,16 @@ from redis.exceptions import RedisError
 
 from feature_repo.catalog import STREAMED_VIEWS, Kind, ViewColumns
 from feature_repo.definitions import FeatureRepo, build_feature_repo, feature_data_dir
-from feature_repo.sources import (
-    transaction_velocity_parquet,
-    view_parquet,
-)
+from feature_repo.sources import view_parquet
 from features.activity import FeatureRow, FeatureValue
+from features.context import OnlineFeatures, ViewRow, decision_context
 from features.errors import FeatureStoreError, FeatureStoreUnavailable
 from features.feast_config import render_repo_config
-from features.ports import OnlineFeatures
-from features.window import VelocityRow
 from kernel.settings import BrainSettings
 
-__all__ = ["VELOCITY_SCHEMA", "FeastFeatureStore", "view_schema"]
+__all__ = ["FeastFeatureStore", "view_schema"]
 
 _log = logging.getLogger(__name__)
-
-VELOCITY_SCHEMA = pa.schema(
-    [
-        ("gcid", pa.string()),
-        ("event_timestamp", pa.timestamp("us", tz="UTC")),
-        ("txn_count_24h", pa.int64()),
-        ("txn_amount_sum_24h", pa.float64()),
-    ]
-)
-"""Columns of the ``transaction_velocity`` Parquet file, in the order Feast's offline write wants."""
 
 _UNAVAILABLE = (OSError, RedisError, sqlite3.Error)
 _ARROW: dict[Kind, pa.DataType] = {"int64": pa.int64(), "float64": pa.float64(), "string": pa.string()}
@@ -89,8 +75,10 @@ class FeastFeatureStore:
         self._store = FeatureStore(
             repo_path=str(settings.feast_repo), config=render_repo_config(settings, project=project)
         )
-        ttl = self._repo.transaction_velocity.ttl
-        self._ttl: timedelta | None = ttl if ttl else None
+        self._context_views = {
+            projection.name: tuple(f.name for f in projection.features)
+            for projection in self._repo.decision_context_v1.feature_view_projections
+        }
 
     @property
     def store(self) -> FeatureStore:
@@ -103,14 +91,21 @@ class FeastFeatureStore:
         return self._repo
 
     @property
+    def data_dir(self) -> Path:
+        """Where the offline Parquet files of the views live (``<run_dir>/<profile>/features``)."""
+        return self._data_dir
+
+    @property
+    def supplied_features(self) -> frozenset[str]:
+        """The features of ``decision_context_v1`` (what :meth:`online_features` answers)."""
+        return frozenset(name for names in self._context_views.values() for name in names)
+
+    @property
     def project(self) -> str:
         return str(self._store.project)
 
     def apply(self) -> None:
         """Register the repo (what ``feast apply`` registers) and create missing Parquet files."""
-        path = transaction_velocity_parquet(self._data_dir)
-        if not path.exists():
-            _seed_parquet(path, VELOCITY_SCHEMA)
         for spec in STREAMED_VIEWS:
             path = view_parquet(self._data_dir, spec.name)
             if not path.exists():
@@ -121,35 +116,14 @@ class FeastFeatureStore:
             self._store.apply(self._repo.objects())
         _log.info("applied feature repo to project %s", self.project)
 
-    def push(self, rows: Sequence[VelocityRow]) -> None:
-        """Push rows to the online store and append them to the offline Parquet file."""
-        if not rows:
-            return
-        frame = pd.DataFrame(
-            {
-                "gcid": [row.gcid for row in rows],
-                "event_timestamp": pd.to_datetime([row.event_timestamp for row in rows], utc=True),
-                "txn_count_24h": pd.Series([row.txn_count_24h for row in rows], dtype="int64"),
-                "txn_amount_sum_24h": pd.Series([row.txn_amount_sum_24h for row in rows], dtype="float64"),
-            }
-        )
-        try:
-            # the view's only push source: write it directly (see push_rows), online first
-            self._store.write_to_online_store(self._repo.transaction_velocity.name, frame)
-            self._store.write_to_offline_store(self._repo.transaction_velocity.name, frame)
-        except _UNAVAILABLE as exc:
-            raise FeatureStoreUnavailable(f"feature push failed: {exc}") from exc
-        except (FeastError, KeyError) as exc:  # e.g. the repo was never applied to this registry
-            raise FeatureStoreError(f"feature push failed: {exc!r}") from exc
-
     def push_rows(self, rows: Sequence[FeatureRow]) -> None:
         """Push streamed-view rows (any views, one call per micro-batch) online, then offline.
 
         Every view's rows go online first, so a new value is readable before the (slower, whole
         file rewriting) offline appends; both are done when this returns (commit after effect).
         Each streamed view has its own push source, so the rows are written to the view directly
-        (``write_to_online_store`` / ``write_to_offline_store``: what ``push`` does, without its
-        per-call registry scan, about 5x faster per micro-batch).
+        (``write_to_online_store`` / ``write_to_offline_store``: what Feast's ``push`` does,
+        without its per-call registry scan, about 5x faster per micro-batch).
         """
         by_view: dict[str, list[FeatureRow]] = {}
         for row in rows:
@@ -232,10 +206,11 @@ class FeastFeatureStore:
         return frame.drop(columns="_row")
 
     def online_features(self, gcid: str) -> OnlineFeatures:
-        """The ``customer_profile_v1`` values of ``gcid``; all ``None`` if absent or older than the ttl."""
+        """The decision context of ``gcid`` (``decision_context_v1`` through Feast's
+        ``get_online_features``, each view's row time from the response)."""
         try:
             response = self._store.get_online_features(
-                features=self._repo.customer_profile_v1, entity_rows=[{"gcid": gcid}]
+                features=self._repo.decision_context_v1, entity_rows=[{"gcid": gcid}]
             )
         except _UNAVAILABLE as exc:
             raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
@@ -243,39 +218,15 @@ class FeastFeatureStore:
             raise FeatureStoreError(f"online feature read failed: {exc}") from exc
         values = response.to_dict()
         proto = response.proto
-        names = list(proto.metadata.feature_names.val)
-        stamp = proto.results[names.index("txn_count_24h")].event_timestamps[0]
-        if stamp.seconds == 0 and stamp.nanos == 0:
-            return OnlineFeatures(gcid=gcid)
-        as_of = datetime.fromtimestamp(stamp.seconds, UTC) + timedelta(microseconds=stamp.nanos // 1000)
-        if self._ttl is not None and self._clock() - as_of > self._ttl:
-            return OnlineFeatures(gcid=gcid)
-        count = values["txn_count_24h"][0]
-        total = values["txn_amount_sum_24h"][0]
-        return OnlineFeatures(
-            gcid=gcid,
-            txn_count_24h=None if count is None else int(count),
-            txn_amount_sum_24h=None if total is None else float(total),
-            event_timestamp=as_of,
-        )
-
-    def historical_features(self, entity_df: pd.DataFrame) -> pd.DataFrame:
-        """Point-in-time join of ``customer_profile_v1`` onto ``entity_df`` (``gcid``, ``event_timestamp``).
-
-        Returns every row of ``entity_df``, in its order, with the feature columns added (null when
-        no row is within the ttl). Feast 0.67's Dask offline store drops an entity row whose GCID
-        has rows but none within the ttl; the rows are restored here so labels are not lost.
-        """
-        entity = entity_df.reset_index(drop=True)
-        entity["event_timestamp"] = pd.to_datetime(entity["event_timestamp"], utc=True)
-        job = self._store.get_historical_features(entity_df=entity, features=self._repo.customer_profile_v1)
-        joined: pd.DataFrame = job.to_df()
-        keys = ["gcid", "event_timestamp"]
-        features = [f.name for f in self._repo.transaction_velocity.features]
-        found = joined[keys + features].drop_duplicates(subset=keys, keep="last")
-        found["event_timestamp"] = pd.to_datetime(found["event_timestamp"], utc=True)
-        frame: pd.DataFrame = entity.merge(found, on=keys, how="left", validate="many_to_one")
-        return frame
+        index = {name: i for i, name in enumerate(proto.metadata.feature_names.val)}
+        rows: dict[str, ViewRow] = {}
+        for view, names in self._context_views.items():
+            stamp = proto.results[index[names[0]]].event_timestamps[0]
+            if stamp.seconds == 0 and stamp.nanos == 0:
+                continue
+            as_of = datetime.fromtimestamp(stamp.seconds, UTC) + timedelta(microseconds=stamp.nanos // 1000)
+            rows[view] = (as_of, {name: values[name][0] for name in names})
+        return decision_context(gcid, rows, self._clock())
 
     def refresh_registry(self) -> None:
         """Reload the registry now instead of at the next cache expiry (``cache_ttl_seconds``)."""

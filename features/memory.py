@@ -1,21 +1,20 @@
 """In-memory adapter of both feature ports, for tests of other packages.
 
-It follows the services-mode (Redis) write rule: a row older than the stored row of the same GCID
-does not replace it online, and it applies the view ttl on reads like the Feast adapter.
+It follows the services-mode (Redis) write rule: a row older than the stored row of the same
+(view, GCID) does not replace it online; reads go through :func:`features.decision_context` (view
+ttl, windows elapsed) at the store's clock, like the Feast adapter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
+from feature_repo.catalog import STREAMED_VIEWS
 from features.activity import FeatureRow
-from features.ports import OnlineFeatures
-from features.window import VelocityRow
+from features.context import DECISION_FEATURES, OnlineFeatures, ViewRow, decision_context
 
 __all__ = ["InMemoryFeatureStore"]
-
-_VELOCITY_TTL = timedelta(hours=24)  # == feature_repo.views.transactions.TRANSACTION_VELOCITY_TTL
 
 
 def _now() -> datetime:
@@ -23,22 +22,18 @@ def _now() -> datetime:
 
 
 class InMemoryFeatureStore:
-    """``FeatureWriter`` and ``FeatureReader`` over dicts; ``pushed`` keeps every row (the "offline" log)."""
+    """``FeatureWriter`` and ``FeatureReader`` over dicts; ``pushed_rows`` keeps every row (the
+    "offline" log)."""
 
-    def __init__(
-        self,
-        rows: Sequence[VelocityRow] = (),
-        *,
-        ttl: timedelta | None = _VELOCITY_TTL,
-        clock: Callable[[], datetime] = _now,
-    ) -> None:
-        self._ttl = ttl
+    def __init__(self, rows: Sequence[FeatureRow] = (), *, clock: Callable[[], datetime] = _now) -> None:
         self._clock = clock
-        self._online: dict[str, VelocityRow] = {}
-        self.pushed: list[VelocityRow] = []
         self.pushed_rows: list[FeatureRow] = []
         self._online_rows: dict[tuple[str, str], FeatureRow] = {}
-        self.push(rows)
+        self.push_rows(rows)
+
+    @property
+    def supplied_features(self) -> frozenset[str]:
+        return frozenset(DECISION_FEATURES)
 
     def push_rows(self, rows: Sequence[FeatureRow]) -> None:
         for row in rows:
@@ -51,20 +46,10 @@ class InMemoryFeatureStore:
         """The newest row of ``view`` pushed for ``gcid`` (no ttl applied)."""
         return self._online_rows.get((view, gcid))
 
-    def push(self, rows: Sequence[VelocityRow]) -> None:
-        for row in rows:
-            self.pushed.append(row)
-            current = self._online.get(row.gcid)
-            if current is None or row.event_timestamp >= current.event_timestamp:
-                self._online[row.gcid] = row
-
     def online_features(self, gcid: str) -> OnlineFeatures:
-        row = self._online.get(gcid)
-        if row is None or (self._ttl is not None and self._clock() - row.event_timestamp > self._ttl):
-            return OnlineFeatures(gcid=gcid)
-        return OnlineFeatures(
-            gcid=gcid,
-            txn_count_24h=row.txn_count_24h,
-            txn_amount_sum_24h=row.txn_amount_sum_24h,
-            event_timestamp=row.event_timestamp,
-        )
+        rows: dict[str, ViewRow] = {}
+        for view in STREAMED_VIEWS:
+            row = self._online_rows.get((view.name, gcid))
+            if row is not None:
+                rows[view.name] = (row.event_timestamp, row.values)
+        return decision_context(gcid, rows, self._clock())

@@ -6,16 +6,18 @@
 * :func:`record_lineage`: the lineage row of an identity event (also the outbox the processor
   republishes from);
 * :func:`operator_merge` / :func:`operator_split`: an operator's merge or split of GCIDs, with
-  its lineage, in the caller's transaction (the caller publishes the returned event after commit).
+  its lineage, in the caller's transaction (the caller publishes the returned event after commit);
+* :func:`write_graph`: a whole graph bulk-written into a fresh database (benches and tests seed
+  the graph this way instead of resolving identities).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, delete, insert, or_, select, tuple_, update
 
 from identity import (
     IdentityRecord,
@@ -49,6 +51,7 @@ __all__ = [
     "operator_split",
     "record_lineage",
     "source_ref",
+    "write_graph",
 ]
 
 #: The ``source_system`` of the events the Brain's identity resolution produces.
@@ -294,3 +297,26 @@ class SqlIdentityGraph:
             )
         ).scalar_one_or_none()
         return value
+
+
+def write_graph(engine: Engine, graph: Mapping[str, Iterable[tuple[str, str]]], *, at: datetime) -> None:
+    """Write ``graph`` (GCID → its ``(source_system, source_key)`` records) into a database with no
+    identity graph yet: one ``gcid`` row per GCID, one ``identity_record`` per record, all created
+    ``at``, with ``last_event_id`` ``"seed"`` (no event wrote them)."""
+    gcids = [{"gcid": g, "created_at": at, "merged_into": None, "updated_at": at} for g in graph]
+    records = [
+        {
+            "source_system": system,
+            "source_key": key,
+            "gcid": g,
+            "attributes": {},
+            "occurred_at": at,
+            "first_seen": at,
+            "last_event_id": "seed",
+        }
+        for g, refs in graph.items()
+        for system, key in refs
+    ]
+    with engine.begin() as conn:
+        conn.execute(insert(gcid_t), gcids)
+        conn.execute(insert(identity_record), records)

@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from bento_service.schemas import TransactionDecisionRequest
+from feature_repo.catalog import STREAMED_VIEWS
+from features import DECISION_FEATURES, FeatureRow, OnlineFeatures
 from kernel.events import (
     AccountChanged,
     AccountPayload,
@@ -120,3 +122,23 @@ def decision_request(amount: str, **changes: Any) -> TransactionDecisionRequest:
         "channel": "mpesa",
     }
     return TransactionDecisionRequest(**(values | changes))
+
+
+def feature_row(view: str, gcid: str, at: datetime, **values: int | float | str | None) -> FeatureRow:
+    """A row of the streamed view ``view``: the given columns set, every other column null."""
+    spec = next(v for v in STREAMED_VIEWS if v.name == view)
+    unknown = set(values) - set(spec.names)
+    assert not unknown, f"{view} has no columns {sorted(unknown)}"
+    return FeatureRow(view, gcid, at, {**dict.fromkeys(spec.names), **values})
+
+
+def velocity_row(gcid: str, at: datetime, count_24h: int, sum_24h: float) -> FeatureRow:
+    """A ``transaction_windows`` row with its 24 h count and sum (the velocity rules read)."""
+    return feature_row("transaction_windows", gcid, at, txn_count_24h=count_24h, txn_amount_sum_24h=sum_24h)
+
+
+def served(gcid: str, at: datetime | None = None, **values: int | float | str | None) -> OnlineFeatures:
+    """The decision context expected for ``gcid``: the given features, every other one null."""
+    unknown = set(values) - set(DECISION_FEATURES)
+    assert not unknown, f"not in the decision vocabulary: {sorted(unknown)}"
+    return OnlineFeatures(gcid, {**dict.fromkeys(DECISION_FEATURES), **values}, at)

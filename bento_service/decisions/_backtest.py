@@ -1,9 +1,12 @@
 """Backtests: replay historical transactions through the same decision code.
 
 Features are rebuilt point in time with the streaming aggregator itself: transactions are replayed
-in time order and each is decided on the row the online store would have held just before it
-(``TransactionVelocity.latest`` before the transaction is observed, null once older than the
-view's ttl). The profile is today's (the Customer 360 keeps no profile history yet — stated in the
+in time order (from 30 days before the period, the longest window) through
+:class:`features.CustomerActivity`, and each is decided on the decision context the online store
+would have served just before it (:func:`features.decision_context` of the rows of the GCID's
+previous transaction, at the transaction's time: view ttl and windows elapsed as in serving).
+Only transactions are replayed: login, profile and risk features read as null (stated in the
+report). The profile is today's (the Customer 360 keeps no profile history yet — stated in the
 report). Outcomes are compared with fraud labels and with the decisions actually served
 (matched on the request's ``reference`` = the posting's transaction key).
 """
@@ -22,8 +25,8 @@ from bento_service.decisions._engine import build_context
 from bento_service.decisions._lookups import Profile, read_profile
 from bento_service.decisions._ports import Scorer
 from bento_service.schemas import TransactionDecisionRequest
-from features import TransactionVelocity
-from features.ports import OnlineFeatures
+from feature_repo.catalog import WINDOWS
+from features import CustomerActivity, ViewRow, decision_context
 from kernel.standardise import from_minor_units
 from kernel.storage.schema import decision_log, identity_record, transaction_360
 from models.decisioning import DecisionType, RuleSet, evaluate
@@ -32,7 +35,8 @@ __all__ = ["BacktestReport", "backtest"]
 
 _DECIDED_TYPES = ("payment", "transfer", "withdrawal")
 _FLAGGED = {"DECLINE", "REVIEW", "STEP_UP"}
-_TTL = timedelta(hours=24)
+_HISTORY = max(WINDOWS.values())
+_SERVED_MARGIN = timedelta(hours=24)
 
 
 @dataclass
@@ -75,7 +79,7 @@ def _served(engine: Engine, start: datetime) -> dict[tuple[str, str], str]:
         rows = conn.execute(
             select(decision_log.c.record, decision_log.c.outcome).where(
                 decision_log.c.decision_type == "transaction",
-                decision_log.c.decided_at >= start - _TTL,  # a decision cannot precede its period
+                decision_log.c.decided_at >= start - _SERVED_MARGIN,  # a decision cannot precede its period
             )
         ).all()
     served: dict[tuple[str, str], str] = {}
@@ -100,8 +104,10 @@ def backtest(
     labels = set(fraud_labels)
     report = BacktestReport(rule_set.version, start, end)
     report.notes.append("profile attributes are as of today (no profile history yet)")
+    report.notes.append("features from transactions only: login, profile and risk features read as null")
     served = _served(engine, start)
-    window = TransactionVelocity(max_lateness=timedelta(0))
+    activity = CustomerActivity(max_lateness=timedelta(0))
+    rows_of: dict[str, dict[str, ViewRow]] = {}  # gcid -> the rows its latest transaction produced
     profiles: dict[str, Profile] = {}
     with engine.connect() as conn:
         rows = conn.execute(
@@ -113,7 +119,7 @@ def backtest(
                 isouter=True,
             )
             .where(
-                transaction_360.c.occurred_at >= start - _TTL,
+                transaction_360.c.occurred_at >= start - _HISTORY,
                 transaction_360.c.occurred_at < end,
                 transaction_360.c.status == "posted",
             )
@@ -125,12 +131,7 @@ def backtest(
             if row.occurred_at >= start and row.direction == "debit" and row.txn_type in _DECIDED_TYPES:
                 if gcid is not None and gcid not in profiles:
                     profiles[gcid] = read_profile(conn, gcid)
-                latest = window.latest(gcid) if gcid else None
-                features = None
-                if gcid and latest is not None and row.occurred_at - latest.event_timestamp < _TTL:
-                    features = OnlineFeatures(
-                        gcid, latest.txn_count_24h, latest.txn_amount_sum_24h, latest.event_timestamp
-                    )
+                features = decision_context(gcid, rows_of.get(gcid, {}), row.occurred_at) if gcid else None
                 request = TransactionDecisionRequest(
                     source_system=row.source_system,
                     customer_source_key=row.customer_source_key,
@@ -146,12 +147,7 @@ def backtest(
                 )
                 score = None
                 if scorer is not None:
-                    score = scorer.score(
-                        {
-                            "txn_count_24h": features.txn_count_24h if features else None,
-                            "txn_amount_sum_24h": features.txn_amount_sum_24h if features else None,
-                        }
-                    )
+                    score = scorer.score(dict(features.values) if features else {})
                 profile = profiles.get(gcid) if gcid else None
                 result = evaluate(rule_set, build_context(request, gcid, profile, features, score, False))
                 report.decided += 1
@@ -168,5 +164,13 @@ def backtest(
                     if served[key] != result.outcome:
                         report.served_changed[(served[key], result.outcome)] += 1
             if gcid is not None:
-                window.observe(gcid, row.occurred_at, amount, row.event_id)
+                produced = activity.observe_transaction(
+                    gcid,
+                    row.occurred_at,
+                    float(amount),
+                    row.event_id,
+                    channel=row.channel,
+                    counterparty=row.counterparty,
+                )
+                rows_of[gcid] = {r.view: (r.event_timestamp, r.values) for r in produced}
     return report

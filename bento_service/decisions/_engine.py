@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -53,10 +53,18 @@ from bento_service.schemas import (
     Reason,
     TransactionDecisionRequest,
 )
-from features import FeatureReader, OnlineFeatures
+from features import DECISION_FEATURES, FeatureReader, OnlineFeatures
 from identity.errors import UnknownGcid
 from kernel.storage import run_read
-from models.decisioning import REASON_TEXT, DecisionType, PolicyResult, RuleSet, evaluate
+from models.decisioning import (
+    REASON_TEXT,
+    DecisionType,
+    PolicyResult,
+    RuleSet,
+    RuleSetInvalid,
+    evaluate,
+    features_read,
+)
 
 __all__ = ["DecisionEngine", "IdempotencyConflict", "build_context", "decision_type_of"]
 
@@ -133,7 +141,6 @@ class DecisionEngine:
         scorers: Mapping[DecisionType, Scorer] | None = None,
         challengers: Mapping[DecisionType, Scorer] | None = None,
         model_features: ModelFeatureReader | None = None,
-        model_feature_services: Mapping[DecisionType, str] | None = None,
         budget_ms: float = 50.0,
         listener: CommitListener | None = None,
     ) -> None:
@@ -145,10 +152,10 @@ class DecisionEngine:
         self._spool = spool
         self.rule_sets = dict(rule_sets)
         self.shadow_rule_sets = dict(shadow_rule_sets or {})
+        _check_served(features.supplied_features, [*self.rule_sets.values(), *self.shadow_rule_sets.values()])
         self._scorers = dict(scorers or {})
         self._challengers = dict(challengers or {})
         self._model_features = model_features
-        self._model_services = dict(model_feature_services or {})
         self._budget_s = budget_ms / 1000
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="decision-io")
         self._gcids: LruCache[tuple[str, str], str] = LruCache(100_000)
@@ -409,14 +416,21 @@ class DecisionEngine:
             got.features, got.features_done = features, True
 
         feature_values = _feature_context(features)
-        service = self._model_services.get(kind)
-        if (scorer or challenger) and gcid and service and self._model_features is not None:
-            try:
-                feature_values = {**feature_values, **self._model_inputs(service, gcid, request)}
-            except Exception as exc:
-                log.warning("model features %s unavailable: %s", service, exc)
-                if not got.degrade("features"):
-                    return
+        challenger_values = feature_values
+        if gcid is not None and self._model_features is not None:
+            services = [m.feature_service if m is not None else None for m in (scorer, challenger)]
+            inputs: dict[str, dict[str, float | int | str | None]] = {}
+            for service in dict.fromkeys(s for s in services if s):
+                try:
+                    inputs[service] = self._model_inputs(service, gcid, request)
+                except Exception as exc:
+                    log.warning("model features %s unavailable: %s", service, exc)
+                    if not got.degrade("features"):
+                        return
+            if services[0] in inputs:
+                feature_values = {**feature_values, **inputs[services[0]]}
+            if services[1] in inputs:
+                challenger_values = {**challenger_values, **inputs[services[1]]}
         if scorer is not None:
             try:
                 score: Score | None = scorer.score(feature_values)
@@ -431,7 +445,7 @@ class DecisionEngine:
                 got.score = score
         if challenger is not None:
             try:
-                challenged: Score | None = challenger.score(feature_values)
+                challenged: Score | None = challenger.score(challenger_values)
             except Exception as exc:  # the challenger never affects the answer
                 log.warning("challenger model failed: %s", exc)
                 challenged = None
@@ -487,8 +501,8 @@ class DecisionEngine:
             degraded=bool(got.causes),
             degraded_causes=list(got.causes),
             features=FeatureValues(
-                txn_count_24h=features.txn_count_24h if features else None,
-                txn_amount_sum_24h=features.txn_amount_sum_24h if features else None,
+                txn_count_24h=features.integer("txn_count_24h") if features else None,
+                txn_amount_sum_24h=features.number("txn_amount_sum_24h") if features else None,
                 as_of=features.event_timestamp if features else None,
             ),
             decided_at=datetime.now(UTC),
@@ -606,9 +620,22 @@ def build_context(
 
 
 def _feature_context(features: OnlineFeatures | None) -> dict[str, float | int | str | None]:
+    """Every feature of the rule vocabulary, null where the decision context has none."""
     if features is None:
-        return {"txn_count_24h": None, "txn_amount_sum_24h": None}
-    return {"txn_count_24h": features.txn_count_24h, "txn_amount_sum_24h": features.txn_amount_sum_24h}
+        return dict.fromkeys(DECISION_FEATURES)
+    return {name: features.get(name) for name in DECISION_FEATURES}
+
+
+def _check_served(supplied: frozenset[str], rule_sets: Sequence[RuleSet]) -> None:
+    """Refuse a rule set that reads a feature the decision context does not serve: its rules
+    would silently never fire."""
+    for rule_set in rule_sets:
+        missing = sorted(features_read(rule_set) - supplied)
+        if missing:
+            raise RuleSetInvalid(
+                f"{rule_set.decision_type.value} rule set {rule_set.version}",
+                [f"reads features.{name}, which the decision context does not serve" for name in missing],
+            )
 
 
 def _profile_json(profile: Profile | None) -> dict[str, Any] | None:

@@ -1,21 +1,22 @@
 """The decision path's online feature reads, straight from Feast's online store: the
-``customer_profile_v1`` service for the rules, and a model's feature service (``fraud_v1``,
-``credit_v1``) for its score.
+``decision_context_v1`` service for the rules (:meth:`DirectOnlineFeatures.online_features`), and
+a model's feature service (``fraud_v1``, ``credit_v1``) for its score
+(:meth:`DirectOnlineFeatures.service_online`).
 
 ``FeatureStore.get_online_features`` resolves the service through the registry, builds request
 protos and a response proto and converts it to a dict on every call: about two thirds of its CPU
-per single-entity read. The service is one feature view (``transaction_velocity``), so this
-reader asks Feast's configured online store (``OnlineStore.online_read``: the same Redis keys,
-serialisation and value decoding) for that view's features of one entity and applies the same
-ttl rule as :meth:`FeastFeatureStore.online_features`, whose answers it reproduces (a test
-compares both).
+per single-entity read. This reader asks Feast's configured online store for a service's feature
+views of one entity instead: on Redis all the views in one pipelined round trip (they live in the
+entity's one hash; Feast's own key, field and value encoding, as its ``online_read`` does for one
+view), elsewhere one ``online_read`` per view.
 
-A model's service is read the same way (:meth:`DirectOnlineFeatures.service_online`): all its
-feature views in one pipelined Redis round trip (they live in the entity's one hash; Feast's own
-key, field and value encoding), values older than a view's ttl null (as in Feast's read and in
-the point-in-time training rows), then its on-demand view's own transformation
-(``transform_dict``) on the request fields and those values. A test compares the
-answers with Feast's ``get_online_features``.
+* The decision context goes through :func:`features.decision_context` (view ttl, windows
+  elapsed), as :meth:`FeastFeatureStore.online_features` does, whose answers it reproduces.
+* A model's service: values older than a view's ttl null (as in Feast's read and in the
+  point-in-time training rows), then its on-demand view's own transformation (``transform_dict``)
+  on the request fields and those values.
+
+Tests compare both reads with Feast's ``get_online_features``.
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ from feast.protos.feast.types.EntityKey_pb2 import EntityKey
 from feast.protos.feast.types.Value_pb2 import Value
 from redis.exceptions import RedisError
 
-from features import OnlineFeatures
+from feature_repo.services import DECISION_CONTEXT_V1
+from features import OnlineFeatures, ViewRow, decision_context
 from features.errors import FeatureStoreError, FeatureStoreUnavailable
 from features.feast_store import FeastFeatureStore
 
 __all__ = ["DirectOnlineFeatures"]
 
 _UNAVAILABLE = (OSError, RedisError, sqlite3.Error)
-_FEATURES = ["txn_count_24h", "txn_amount_sum_24h"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,42 +66,31 @@ class DirectOnlineFeatures:
     def __init__(self, store: FeastFeatureStore) -> None:
         self._store = store
         self._feast = store.store
-        self._view = store.repo.transaction_velocity
-        ttl = self._view.ttl
-        self._ttl: timedelta | None = ttl if ttl else None
-        service = {
-            f.name for p in store.repo.customer_profile_v1.feature_view_projections for f in p.features
-        }
-        if service != set(_FEATURES):  # the service changed: this shortcut would serve the wrong thing
-            raise FeatureStoreError(f"customer_profile_v1 serves {sorted(service)}, expected {_FEATURES}")
         self._plans: dict[str, _ServicePlan] = {}
         # service -> per view of its plan (versioned name, requested names, Redis hash fields)
         self._fields: dict[str, list[tuple[str, list[str], list[str | bytes]]]] = {}
+        self._context = self._plan(DECISION_CONTEXT_V1)
+        if self._context.on_demand:
+            raise FeatureStoreError(f"{DECISION_CONTEXT_V1} has on-demand views: not a by-GCID read")
+
+    @property
+    def supplied_features(self) -> frozenset[str]:
+        """The features of ``decision_context_v1`` (what :meth:`online_features` answers)."""
+        return frozenset(name for view in self._context.views for name in view.served)
 
     def online_features(self, gcid: str) -> OnlineFeatures:
         key = EntityKey(join_keys=["gcid"], entity_values=[Value(string_val=gcid)])
         try:
-            online: Any = self._feast._get_provider().online_store
-            ((stamp, values),) = online.online_read(
-                self._feast.config, self._view, [key], list(_FEATURES)
-            )  # it appends to the list
+            replies = self._read_views(key, DECISION_CONTEXT_V1, self._context.views)
         except _UNAVAILABLE as exc:
             raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
         except FeastError as exc:
             raise FeatureStoreError(f"online feature read failed: {exc}") from exc
-        if stamp is None or values is None:
-            return OnlineFeatures(gcid=gcid)
-        as_of = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
-        if self._ttl is not None and datetime.now(UTC) - as_of > self._ttl:
-            return OnlineFeatures(gcid=gcid)
-        count = _value(values.get("txn_count_24h"))
-        total = _value(values.get("txn_amount_sum_24h"))
-        return OnlineFeatures(
-            gcid=gcid,
-            txn_count_24h=None if count is None else int(count),
-            txn_amount_sum_24h=None if total is None else float(total),
-            event_timestamp=as_of,
-        )
+        rows: dict[str, ViewRow] = {}
+        for part, (stamp, values) in zip(self._context.views, replies, strict=True):
+            if stamp is not None and values is not None:
+                rows[part.view.name] = (stamp, {name: _value(values.get(name)) for name in part.served})
+        return decision_context(gcid, rows, datetime.now(UTC))
 
     def service_online(
         self, service: str, entity_rows: Sequence[Mapping[str, str | float]]

@@ -20,6 +20,11 @@ class Scorer(Protocol):
     def ready(self) -> bool:
         """False while no model version is loaded: decisions then run on rules alone (not degraded)."""
 
+    @property
+    def feature_service(self) -> str | None:
+        """The feature service the serving model reads its inputs through (the registry's tag of
+        its training run, e.g. ``fraud_v1``); ``None``: it scores on the decision context alone."""
+
     def score(self, features: Mapping[str, float | int | str | None]) -> Score: ...
 
 

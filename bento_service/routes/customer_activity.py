@@ -9,11 +9,11 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from starlette.responses import Response
 
 from bento_service.auth import Principal, Scope, require_scope
-from bento_service.deps import current, verifier
+from bento_service.deps import Deps, request_verifier
 from bento_service.errors import NotFound
 from bento_service.routes._c360 import InvalidFilter, json_response, masked_transactions
 from bento_service.routes.customers import Gcid
@@ -43,9 +43,9 @@ router = APIRouter(tags=["customer-360"])
 
 T = TypeVar("T")
 
-CustomerReader = Annotated[Principal, Depends(require_scope(verifier, Scope.CUSTOMER_READ))]
-TransactionReader = Annotated[Principal, Depends(require_scope(verifier, Scope.TRANSACTION_READ))]
-RiskReader = Annotated[Principal, Depends(require_scope(verifier, Scope.RISK_READ))]
+CustomerReader = Annotated[Principal, Depends(require_scope(request_verifier, Scope.CUSTOMER_READ))]
+TransactionReader = Annotated[Principal, Depends(require_scope(request_verifier, Scope.TRANSACTION_READ))]
+RiskReader = Annotated[Principal, Depends(require_scope(request_verifier, Scope.RISK_READ))]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown GCID (problem details)"},
     422: {"description": "Invalid GCID or filters (problem details listing every error)"},
@@ -69,10 +69,10 @@ class DevicesResponse(BaseModel):
     items: list[DeviceView]
 
 
-def _read(gcid: str, read: Callable[[Connection, str], T]) -> tuple[str, T]:
+def _read(engine: Engine, gcid: str, read: Callable[[Connection, str], T]) -> tuple[str, T]:
     """``read`` applied to the survivor of ``gcid``; unknown GCID → 404."""
     try:
-        with current().engine.connect() as conn:
+        with engine.connect() as conn:
             survivor = survivor_of(conn, gcid)
             return survivor, read(conn, survivor)
     except UnknownGcid as exc:
@@ -80,9 +80,9 @@ def _read(gcid: str, read: Callable[[Connection, str], T]) -> tuple[str, T]:
 
 
 @router.get("/customer/{gcid}/accounts", response_model=AccountsResponse, responses=_ERRORS)
-def read_accounts(gcid: Gcid, _principal: CustomerReader) -> AccountsResponse:
+def read_accounts(gcid: Gcid, _principal: CustomerReader, deps: Deps) -> AccountsResponse:
     """Every account of every source system under the GCID, with a summary. Scope ``customer:read``."""
-    survivor, items = _read(gcid, get_accounts)
+    survivor, items = _read(deps.engine, gcid, get_accounts)
     return AccountsResponse(
         gcid=survivor,
         merged_from=gcid if survivor != gcid else None,
@@ -95,6 +95,7 @@ def read_accounts(gcid: Gcid, _principal: CustomerReader) -> AccountsResponse:
 def read_transactions(
     gcid: Gcid,
     principal: TransactionReader,
+    deps: Deps,
     since: Annotated[
         datetime | None, Query(description="Inclusive lower bound (ISO 8601 with offset)")
     ] = None,
@@ -148,7 +149,7 @@ def read_transactions(
     )
     try:
         # one statement on PostgreSQL, so the autocommit reader suffices
-        _, page = run_read(current().reader, lambda conn: get_transaction_page(conn, gcid, query))
+        _, page = run_read(deps.reader, lambda conn: get_transaction_page(conn, gcid, query))
     except UnknownGcid as exc:
         raise NotFound(exc.detail) from None
     if principal.has_scope(Scope.PII_READ):
@@ -157,18 +158,18 @@ def read_transactions(
 
 
 @router.get("/customer/{gcid}/risk", response_model=RiskView, responses=_ERRORS)
-def read_risk(gcid: Gcid, _principal: RiskReader) -> RiskView:
+def read_risk(gcid: Gcid, _principal: RiskReader, deps: Deps) -> RiskView:
     """The latest risk profile: 0–100 score, level and its components (fraud alerts, AML rating,
     credit score, behaviour), PEP/sanctions flags. Scope ``risk:read``."""
-    _, risk = _read(gcid, get_risk)
+    _, risk = _read(deps.engine, gcid, get_risk)
     return risk.model_copy(update={"merged_from": gcid if risk.gcid != gcid else None})
 
 
 @router.get("/customer/{gcid}/devices", response_model=DevicesResponse, responses=_ERRORS)
-def read_devices(gcid: Gcid, principal: CustomerReader) -> DevicesResponse:
+def read_devices(gcid: Gcid, principal: CustomerReader, deps: Deps) -> DevicesResponse:
     """Devices seen in the GCID's logins and transactions, with how many other GCIDs share each.
     Scope ``customer:read``; IP addresses only with ``pii:read``."""
-    survivor, items = _read(gcid, get_devices)
+    survivor, items = _read(deps.engine, gcid, get_devices)
     if not principal.has_scope(Scope.PII_READ):
         items = [mask_device(d) for d in items]
     return DevicesResponse(gcid=survivor, merged_from=gcid if survivor != gcid else None, items=items)

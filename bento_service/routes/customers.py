@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from bento_service.auth import Principal, Scope, require_scope
-from bento_service.deps import current, verifier
+from bento_service.deps import Deps, request_verifier
 from bento_service.errors import Forbidden, NotFound
 from bento_service.routes._c360 import InvalidFilter, json_response, masked_transactions
 from bento_service.schemas import FeatureValues
@@ -35,7 +35,7 @@ __all__ = ["Gcid", "router"]
 
 router = APIRouter(tags=["customer-360"])
 
-CustomerReader = Annotated[Principal, Depends(require_scope(verifier, Scope.CUSTOMER_READ))]
+CustomerReader = Annotated[Principal, Depends(require_scope(request_verifier, Scope.CUSTOMER_READ))]
 Gcid = Annotated[
     str, Path(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9_-]+$", examples=["GC7Q2M9X4KD1HJ8P0A"])
 ]
@@ -77,7 +77,7 @@ class CustomerSearch(BaseModel):
     summary="Customer 360 of one GCID",
     responses=_NOT_FOUND,
 )
-def read_customer(gcid: Gcid, principal: CustomerReader) -> Response:
+def read_customer(gcid: Gcid, principal: CustomerReader, deps: Deps) -> Response:
     """Golden record (each attribute with its source and as-of time), account summary, latest risk,
     channel activity, recent transactions, online features and freshness timestamps.
 
@@ -85,7 +85,6 @@ def read_customer(gcid: Gcid, principal: CustomerReader) -> Response:
     emails, date of birth, addresses) is masked unless the token has ``pii:read``. Scope:
     ``customer:read``.
     """
-    deps = current()
     try:
         # one statement on PostgreSQL, so the autocommit reader suffices
         profile = run_read(deps.reader, lambda conn: get_profile(conn, gcid, transactions=20))
@@ -95,8 +94,8 @@ def read_customer(gcid: Gcid, principal: CustomerReader) -> Response:
     try:
         online = deps.features.online_features(customer.gcid)
         features = FeatureValues(
-            txn_count_24h=online.txn_count_24h,
-            txn_amount_sum_24h=online.txn_amount_sum_24h,
+            txn_count_24h=online.integer("txn_count_24h"),
+            txn_amount_sum_24h=online.number("txn_amount_sum_24h"),
             as_of=online.event_timestamp,
         )
     except FeatureStoreError:
@@ -130,6 +129,7 @@ def read_customer(gcid: Gcid, principal: CustomerReader) -> Response:
 )
 def search_customers(
     principal: CustomerReader,
+    deps: Deps,
     national_id: Annotated[str | None, Query(max_length=32, examples=["23456789"])] = None,
     phone: Annotated[str | None, Query(pattern=r"^\+[1-9]\d{6,14}$", examples=["+254712345678"])] = None,
     email: Annotated[str | None, Query(max_length=254, examples=["grace.wanjiru@gmail.com"])] = None,
@@ -152,6 +152,6 @@ def search_customers(
     key, value = given[0]
     if key != "source_key" and not principal.has_scope(Scope.PII_READ):
         raise Forbidden([Scope.PII_READ])
-    with current().engine.connect() as conn:
+    with deps.engine.connect() as conn:
         items = find_customers(conn, key, value)
     return CustomerSearch(matched_on=key, items=items)

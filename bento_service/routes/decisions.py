@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Response
 
 from bento_service.auth import Principal, Scope, require_scope
-from bento_service.deps import current, verifier
+from bento_service.deps import Deps, request_verifier
 from bento_service.schemas import (
     CreditDecisionRequest,
     DecisionRecord,
@@ -24,8 +24,8 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/decisions", tags=["decisions"])
 
-DecisionWriter = Annotated[Principal, Depends(require_scope(verifier, Scope.DECISION_WRITE))]
-DecisionReader = Annotated[Principal, Depends(require_scope(verifier, Scope.DECISION_READ))]
+DecisionWriter = Annotated[Principal, Depends(require_scope(request_verifier, Scope.DECISION_WRITE))]
+DecisionReader = Annotated[Principal, Depends(require_scope(request_verifier, Scope.DECISION_READ))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -50,18 +50,24 @@ ERRORS: dict[int | str, dict[str, str]] = {
     responses=ERRORS,
 )
 async def transaction_decision(
-    request: TransactionDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
+    request: TransactionDecisionRequest,
+    _principal: DecisionWriter,
+    deps: Deps,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """APPROVE / REVIEW / STEP_UP / DECLINE with reason codes; logged before the answer returns."""
-    return _raw(await current().decisions.decide_async(request, idempotency_key))
+    return _raw(await deps.decisions.decide_async(request, idempotency_key))
 
 
 @router.post("/login", response_model=DecisionResponse, summary="Decide on a sign-in", responses=ERRORS)
 async def login_decision(
-    request: LoginDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
+    request: LoginDecisionRequest,
+    _principal: DecisionWriter,
+    deps: Deps,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """ALLOW / STEP_UP / DENY with reason codes."""
-    return _raw(await current().decisions.decide_async(request, idempotency_key))
+    return _raw(await deps.decisions.decide_async(request, idempotency_key))
 
 
 @router.post(
@@ -71,10 +77,13 @@ async def login_decision(
     responses=ERRORS,
 )
 async def credit_decision(
-    request: CreditDecisionRequest, _principal: DecisionWriter, idempotency_key: IdempotencyKey = None
+    request: CreditDecisionRequest,
+    _principal: DecisionWriter,
+    deps: Deps,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """APPROVE / REVIEW / DECLINE with the pre-approved ``limit``."""
-    return _raw(await current().decisions.decide_async(request, idempotency_key))
+    return _raw(await deps.decisions.decide_async(request, idempotency_key))
 
 
 @router.get(
@@ -84,9 +93,9 @@ async def credit_decision(
     responses={404: {"description": "No such decision (problem details)"}},
 )
 def read_decision(
-    decision_id: Annotated[str, Path(min_length=8, max_length=64)], _principal: DecisionReader
+    decision_id: Annotated[str, Path(min_length=8, max_length=64)], _principal: DecisionReader, deps: Deps
 ) -> DecisionRecord:
-    return current().decisions.stored(decision_id)
+    return deps.decisions.stored(decision_id)
 
 
 def _raw(answer: DecisionResponse) -> Response:

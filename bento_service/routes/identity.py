@@ -14,10 +14,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from bento_service.auth import Principal, Scope, require_scope
-from bento_service.deps import current, verifier
+from bento_service.deps import Deps, request_verifier
 from bento_service.errors import BadRequest, NotFound
 from identity import IdentityRecord, Scorer, SourceRecordRef, fields_of
 from identity import load_settings as load_identity_settings
@@ -32,8 +32,8 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/identity", tags=["identity"])
 
-Reader = Annotated[Principal, Depends(require_scope(verifier, Scope.IDENTITY_READ))]
-Writer = Annotated[Principal, Depends(require_scope(verifier, Scope.IDENTITY_WRITE))]
+Reader = Annotated[Principal, Depends(require_scope(request_verifier, Scope.IDENTITY_READ))]
+Writer = Annotated[Principal, Depends(require_scope(request_verifier, Scope.IDENTITY_WRITE))]
 Gcid = Annotated[str, Path(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown GCID (problem details)"}}
 
@@ -181,6 +181,7 @@ def _scorer(path: FilePath | None) -> Scorer:
 )
 def lookup(
     principal: Reader,
+    deps: Deps,
     source_system: str | None = None,
     source_key: str | None = None,
     national_id: str | None = None,
@@ -193,7 +194,7 @@ def lookup(
         given.append("source_key")
     if len(given) != 1 or (given == ["source_key"] and not (source_system and source_key)):
         raise BadRequest("give exactly one of source_system+source_key, national_id, phone, email")
-    with current().engine.connect() as conn:
+    with deps.engine.connect() as conn:
         if given == ["source_key"]:
             rows = conn.execute(
                 select(identity_record.c.gcid).where(
@@ -229,8 +230,8 @@ def lookup(
     summary="Member records, golden attributes, history",
     responses=_NOT_FOUND,
 )
-def read_identity(gcid: Gcid, principal: Reader) -> IdentityView:
-    with current().engine.connect() as conn:
+def read_identity(gcid: Gcid, principal: Reader, deps: Deps) -> IdentityView:
+    with deps.engine.connect() as conn:
         live = _live(conn, gcid)
         members = _members(conn, live)
         rows = conn.execute(
@@ -270,9 +271,11 @@ def read_identity(gcid: Gcid, principal: Reader) -> IdentityView:
     responses=_NOT_FOUND,
 )
 def explain(
-    gcid: Gcid, principal: Reader, other: Annotated[str, Query(alias="with", min_length=4, max_length=40)]
+    gcid: Gcid,
+    principal: Reader,
+    deps: Deps,
+    other: Annotated[str, Query(alias="with", min_length=4, max_length=40)],
 ) -> Explanation:
-    deps = current()
     scorer = _scorer(deps.settings.identity_settings_path)
     with deps.engine.connect() as conn:
         a, b = _live(conn, gcid), _live(conn, other)
@@ -298,18 +301,20 @@ def explain(
     return Explanation(gcid=a, other=b, matcher=matcher, pairs=pairs)
 
 
-def _change(run: Any) -> Any:
+def _change(engine: Engine, run: Any) -> Any:
     try:
-        with current().engine.begin() as conn:
+        with engine.begin() as conn:
             return run(conn)
     except UnknownGcid as exc:
         raise NotFound(exc.detail) from None
 
 
 @router.post("/merge", response_model=ChangeResult, summary="Merge two GCIDs (the older survives)")
-def merge(body: MergeRequest, principal: Writer) -> ChangeResult:
+def merge(body: MergeRequest, principal: Writer, deps: Deps) -> ChangeResult:
     a, b = body.gcids
-    out = _change(lambda conn: operator_merge(conn, a, b, body.reason, f"operator:{principal.subject}"))
+    out = _change(
+        deps.engine, lambda conn: operator_merge(conn, a, b, body.reason, f"operator:{principal.subject}")
+    )
     p = out.payload
     return ChangeResult(
         event_id=out.event_id,
@@ -320,10 +325,11 @@ def merge(body: MergeRequest, principal: Writer) -> ChangeResult:
 
 
 @router.post("/split", response_model=ChangeResult, summary="Move records out of a GCID under a new GCID")
-def split(body: SplitRequest, principal: Writer) -> ChangeResult:
+def split(body: SplitRequest, principal: Writer, deps: Deps) -> ChangeResult:
     refs = [SourceRecordRef(r.source_system, r.source_key) for r in body.records]
     out = _change(
-        lambda conn: operator_split(conn, body.gcid, refs, body.reason, f"operator:{principal.subject}")
+        deps.engine,
+        lambda conn: operator_split(conn, body.gcid, refs, body.reason, f"operator:{principal.subject}"),
     )
     p = out.payload
     return ChangeResult(

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from bento_service.auth import Principal, Scope, require_scope
-from bento_service.deps import current, verifier
+from bento_service.deps import Deps, request_verifier
 from bento_service.errors import ServiceError
 from bento_service.intake import IntakeItem
 from bento_service.problems import PROBLEM_MEDIA_TYPE, Problem, problem_type
@@ -25,7 +25,7 @@ __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/intake", tags=["intake"])
 
-IntakeWriter = Annotated[Principal, Depends(require_scope(verifier, Scope.INTAKE_WRITE))]
+IntakeWriter = Annotated[Principal, Depends(require_scope(request_verifier, Scope.INTAKE_WRITE))]
 MAX_BATCH = 500
 
 
@@ -67,8 +67,10 @@ class IntakeAccepted(BaseModel):
         503: {"description": "The event transport is unavailable: retry the batch"},
     },
 )
-def channel_events(batch: ChannelEventBatch, principal: IntakeWriter, request: Request) -> JSONResponse:
-    intake = current().intake
+def channel_events(
+    batch: ChannelEventBatch, principal: IntakeWriter, deps: Deps, request: Request
+) -> JSONResponse:
+    intake = deps.intake
     if intake is None:
         raise IntakeUnavailable("channel-event intake is not configured in this process")
     result = intake.submit(batch.events, principal.client_id or principal.subject)

@@ -16,11 +16,13 @@ from typing import Any
 
 import yaml
 
+from feature_repo.catalog import FEATURES
 from models.decisioning._expressions import CompiledExpression, ExpressionError, compile_expression
 from models.decisioning._reasons import REASON_TEXT
 
 __all__ = [
     "DEFAULT_OUTCOME",
+    "FEATURE_PREFIX",
     "FIELDS",
     "OUTCOMES",
     "DecisionType",
@@ -30,6 +32,7 @@ __all__ = [
     "RuleSet",
     "RuleSetInvalid",
     "evaluate",
+    "features_read",
     "load_rule_set",
     "parse_rule_set",
 ]
@@ -53,6 +56,7 @@ DEFAULT_OUTCOME: dict[DecisionType, tuple[str, str]] = {
     DecisionType.CREDIT: ("APPROVE", "CREDIT_PREAPPROVED"),
 }
 
+FEATURE_PREFIX = "features."
 _CUSTOMER = {
     "gcid",
     "degraded",
@@ -62,16 +66,9 @@ _CUSTOMER = {
     "customer.segment",
     "device.known",
 }
-_FEATURES = {
-    "features.txn_count_24h",
-    "features.txn_amount_sum_24h",
-    "features.failed_logins_1h",
-    "features.distinct_devices_30d",
-    "features.open_fraud_alerts",
-    "features.aml_rating",
-    "features.credit_score",
-    "features.tenure_days",
-}
+#: Streamed features by name (``features.<name>``): the feature catalog's vocabulary, which the
+#: decision context serves whole (``decision_context_v1``).
+_FEATURES = {f"{FEATURE_PREFIX}{name}" for name in FEATURES}
 #: What a rule of each decision type may read.
 FIELDS: dict[DecisionType, frozenset[str]] = {
     DecisionType.TRANSACTION: frozenset(
@@ -198,6 +195,14 @@ def parse_rule_set(data: Any, source: str = "<rule set>") -> RuleSet:
     if errors:
         raise RuleSetInvalid(source, errors)
     return RuleSet(kind, str(version), tuple(rules), tuple(limits), str(data.get("description", "")))
+
+
+def features_read(rule_set: RuleSet) -> frozenset[str]:
+    """The streamed features (names without ``features.``) any rule or limit tier of ``rule_set`` reads."""
+    names: set[str] = set()
+    for expression in [r.when for r in rule_set.rules] + [t.when for t in rule_set.limits]:
+        names.update(n for n in expression.names if n.startswith(FEATURE_PREFIX))
+    return frozenset(n.removeprefix(FEATURE_PREFIX) for n in names)
 
 
 def load_rule_set(path: Path) -> RuleSet:

@@ -1,9 +1,8 @@
 """Feature processor: events by GCID → streamed feature rows → Feast (online + offline).
 
-* Transactions feed the 24 h ``transaction_velocity`` (``TransactionVelocity``) and, with logins,
-  customer, account, fraud and risk events, the catalog's streamed views (``CustomerActivity``):
-  ``transaction_windows``, ``counterparty_novelty``, ``login_device``, ``customer_profile``,
-  ``customer_risk``.
+* Transactions, logins, customer, account, fraud and risk events feed the catalog's streamed
+  views (``CustomerActivity``): ``transaction_windows``, ``counterparty_novelty``,
+  ``login_device``, ``customer_profile``, ``customer_risk``.
 * An event whose customer has no GCID yet is parked (``unresolved_event``, with its topic) and
   released when its ``gcid.assigned`` arrives: nothing waits forever, nothing is lost.
 * Identity changes re-key the aggregates. Every observation carries its source record
@@ -29,7 +28,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert, select
 
-from features import CustomerActivity, FeatureRow, FeatureWriter, TransactionVelocity, VelocityRow
+from features import CustomerActivity, FeatureRow, FeatureWriter
 from kernel.events import (
     AccountChanged,
     BrainEvent,
@@ -71,21 +70,13 @@ class FeaturesHandler:
         self,
         engine: Engine,
         writer: FeatureWriter,
-        window: TransactionVelocity | None = None,
         activity: CustomerActivity | None = None,
     ) -> None:
         self._engine = engine
         self._writer = writer
-        self._window = window or TransactionVelocity()
         self._activity = activity or CustomerActivity()
-        self._pending: dict[str, VelocityRow] = {}
-        self._last_pushed: dict[str, datetime] = {}
         self._pending_rows: dict[tuple[str, str], FeatureRow] = {}
         self._last_pushed_rows: dict[tuple[str, str], datetime] = {}
-
-    @property
-    def window(self) -> TransactionVelocity:
-        return self._window
 
     @property
     def activity(self) -> CustomerActivity:
@@ -118,7 +109,6 @@ class FeaturesHandler:
         for r in rows:
             amount = from_minor_units(r.amount_minor, r.currency)
             record = (r.source_system, r.customer_source_key)
-            self._window.observe(r.gcid, r.occurred_at, amount, r.event_id, record=record)
             self._activity.observe_transaction(
                 r.gcid,
                 r.occurred_at,
@@ -134,9 +124,6 @@ class FeaturesHandler:
         if isinstance(event, GcidAssigned):
             self._release(event)
         elif isinstance(event, GcidMerged):
-            row = self._window.rekey(event.payload.merged, event.payload.survivor)
-            if row is not None:
-                self._stage(row)
             self._stage_rows(
                 self._activity.rekey(event.payload.merged, event.payload.survivor, event.occurred_at)
             )
@@ -160,41 +147,19 @@ class FeaturesHandler:
             for frow in feature_rows:
                 self._last_pushed_rows[(frow.view, frow.gcid)] = frow.event_timestamp
             self._pending_rows.clear()
-        if self._pending:
-            rows = []
-            for row in sorted(self._pending.values(), key=lambda r: r.event_timestamp):
-                last = self._last_pushed.get(row.gcid)
-                if last is not None and row.event_timestamp <= last:
-                    row = replace(row, event_timestamp=last + _REVISION)
-                rows.append(row)
-            self._writer.push(rows)
-            for row in rows:
-                self._last_pushed[row.gcid] = row.event_timestamp
-            self._pending.clear()
         self._forget_expired()
 
     def _forget_expired(self) -> None:
-        horizon = self._window.horizon
-        if horizon is not None and len(self._last_pushed) > 10_000:
-            self._last_pushed = {g: t for g, t in self._last_pushed.items() if t > horizon}
+        horizon = self._activity.horizon
         if horizon is not None and len(self._last_pushed_rows) > 100_000:
-            month = horizon - timedelta(days=31)
-            self._last_pushed_rows = {k: t for k, t in self._last_pushed_rows.items() if t > month}
+            self._last_pushed_rows = {k: t for k, t in self._last_pushed_rows.items() if t > horizon}
 
     def _split(self, event: GcidSplit) -> None:
         p = event.payload
         records = {(r.source_system, r.source_key) for r in p.records}
-        velocity = self._window.split(p.gcid, p.new_gcid, records, event.occurred_at)
-        for row in velocity or ():
-            self._stage(row, replace_pending=True)
         self._stage_rows(
             self._activity.split(p.gcid, p.new_gcid, records, event.occurred_at), replace_pending=True
         )
-
-    def _stage(self, row: VelocityRow, *, replace_pending: bool = False) -> None:
-        current = self._pending.get(row.gcid)
-        if replace_pending or current is None or current.event_timestamp <= row.event_timestamp:
-            self._pending[row.gcid] = row
 
     def _stage_rows(self, rows: list[FeatureRow], *, replace_pending: bool = False) -> None:
         for row in rows:
@@ -243,10 +208,6 @@ class FeaturesHandler:
         record = (event.source_system, source_customer_key(event))
         if isinstance(event, TransactionPosted):
             p = event.payload
-            self._window.observe(gcid, at, p.amount, event.event_id, record=record)
-            latest = self._window.latest(gcid)
-            if latest is not None:
-                self._stage(latest)
             rows = activity.observe_transaction(
                 gcid,
                 at,

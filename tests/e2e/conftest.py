@@ -20,8 +20,8 @@ import httpx
 import pytest
 
 from cli._process import stop_process_group
+from infra.local_services import kafka_topics, postgres_database
 from pipelines.simulator import SimulatedBank, simulate_bank
-from tests.services import kafka_topics, postgres_database
 
 ROOT = Path(__file__).resolve().parents[2]
 BRAIN = [sys.executable, "-m", "cli"]

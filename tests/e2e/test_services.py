@@ -1,6 +1,7 @@
 """The services mode end to end: Kafka, PostgreSQL, Feast on Redis, and the real BentoML server."""
 
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -9,13 +10,14 @@ import pytest
 
 from bento_service.bootstrap import dev_token_issuer
 from bento_service.settings import ServiceSettings
+from infra.local_services import KAFKA
+from kernel.events import CustomerChanged
 from kernel.transport._kafka import KafkaEventConsumer
 from pipelines.bootstrap import bootstrap
 from pipelines.settings import PipelineSettings
 from pipelines.simulator import simulate_bank
 from tests.e2e.api_checks import check_brain_through_the_api
 from tests.e2e.conftest import BRAIN, Truth, brain_env, free_port, running
-from tests.services import KAFKA
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -33,6 +35,51 @@ def _read_topic(prefix: str, topic: str, want, rounds: int = 40) -> list:
     finally:
         consumer.close()
     return got
+
+
+def _login(client: httpx.Client, who: CustomerChanged) -> dict:
+    response = client.post(
+        "/v1/decisions/login",
+        json={
+            "source_system": who.source_system,
+            "customer_source_key": who.source_key,
+            "channel": "mobile",
+            "device_id": f"dev-{who.source_key}",
+        },
+    )
+    assert response.status_code == 200, response.text
+    body: dict = response.json()
+    return body
+
+
+def _failed_login_burst_denies_the_next_login(client: httpx.Client, who: CustomerChanged) -> None:
+    """Rule L003 (``features.failed_logins_1h >= 10``) reads a feature the stream computes: a burst
+    of failed logins posted to the intake goes through Kafka, the feature processor and Redis, and
+    the next login decision is denied by it."""
+    assert "L003" not in _login(client, who)["fired_rules"]
+    now = datetime.now(UTC)
+    burst = [
+        {
+            "source_system": who.source_system,
+            "source_table": "logins",
+            "source_key": f"burst-{who.source_key}-{i}",
+            "occurred_at": (now - timedelta(minutes=10) + timedelta(seconds=i)).isoformat(),
+            "payload": {
+                "customer_source_key": who.source_key,
+                "channel": "mobile",
+                "success": False,
+                "failure_reason": "wrong_pin",
+                "device_id": f"dev-{who.source_key}",
+            },
+        }
+        for i in range(12)
+    ]
+    assert client.post("/v1/intake/channel-events", json={"events": burst}).status_code == 202
+    deadline = time.monotonic() + 30
+    while "L003" not in (body := _login(client, who))["fired_rules"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert body["outcome"] == "DENY" and "L003" in body["fired_rules"], body
+    assert "LOGIN_MANY_FAILURES" in [r["code"] for r in body["reasons"]]
 
 
 def test_services_mode_end_to_end(tmp_path, topic_prefix, pg_url):
@@ -58,7 +105,9 @@ def test_services_mode_end_to_end(tmp_path, topic_prefix, pg_url):
         with running([*BRAIN, "serve", "--port", str(port)], env, tmp_path / "api.log", url):
             issuer = dev_token_issuer(ServiceSettings(profile="services", run_dir=tmp_path))
             token = issuer.mint(
-                "e2e", ["customer:read", "decision:write", "decision:read"], timedelta(minutes=10)
+                "e2e",
+                ["customer:read", "decision:write", "decision:read", "intake:write"],
+                timedelta(minutes=10),
             )
             with httpx.Client(
                 base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10
@@ -73,6 +122,10 @@ def test_services_mode_end_to_end(tmp_path, topic_prefix, pg_url):
                 lambda got: decision_id in {json.loads(r.value)["payload"]["decision_id"] for r in got},
             )
             assert decision_id in {json.loads(r.value)["payload"]["decision_id"] for r in decisions}
+            with httpx.Client(
+                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+            ) as client:
+                _failed_login_burst_denies_the_next_login(client, bank.customers[0])
 
         # each consumer group of customer.events dead-letters it once, with its processor named
         dead_letters = _read_topic(topic_prefix, "customer.events.dlq", lambda got: len(got) >= 3)

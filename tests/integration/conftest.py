@@ -2,9 +2,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from infra.local_services import KAFKA, kafka_topics, postgres_database
 from kernel.storage import create_db_engine, migrate
 from kernel.transport._kafka import KafkaEventPublisher
-from tests.services import KAFKA, kafka_topics, postgres_database
 
 
 @pytest.fixture

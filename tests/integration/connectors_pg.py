@@ -18,13 +18,13 @@ import psycopg
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from infra.local_services import KAFKA, postgres_database
 from kernel.transport import EventPublisher
 from kernel.transport._kafka import KafkaEventConsumer
 from pipelines.connectors import Connector, ConnectorStore, build_connector
 from pipelines.connectors._snapshot import SnapshotMode
 from pipelines.settings import PipelineSettings
 from pipelines.simulator._sources_ddl import replica_identity_full
-from tests.services import KAFKA, postgres_database
 
 __all__ = ["CrashingStore", "connector", "consume", "source_db"]
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.services import ROOT
+from infra.local_services import ROOT
 
 pytestmark = pytest.mark.integration
 

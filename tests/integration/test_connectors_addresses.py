@@ -9,10 +9,10 @@ import uuid
 import psycopg
 import pytest
 
+from infra.local_services import KAFKA
 from kernel.transport._kafka import KafkaEventPublisher
 from pipelines.simulator._sources_ddl import V5_DDL
 from tests.integration.connectors_pg import close, connector, consume, of, source_db
-from tests.services import KAFKA
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(240)]
 

@@ -15,11 +15,11 @@ import pymysql
 import pytest
 from sqlalchemy import create_engine
 
+from infra.local_services import KAFKA, mariadb_database
 from kernel.transport._kafka import KafkaEventPublisher
 from pipelines.connectors import Connector, ConnectorStore, PollingSource, load_mappings
 from pipelines.simulator._sources_ddl import DFS_DDL
 from tests.integration.connectors_pg import CrashingStore, consume, of
-from tests.services import KAFKA, mariadb_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

@@ -18,6 +18,7 @@ import pymysql
 import pytest
 from sqlalchemy import create_engine
 
+from infra.local_services import KAFKA, mariadb_database, postgres_database
 from kernel.transport._kafka import KafkaEventConsumer
 from pipelines.connectors import (
     BinlogSource,
@@ -28,7 +29,6 @@ from pipelines.connectors import (
     load_mappings,
 )
 from pipelines.simulator._sources_ddl import CRM_DDL, DFS_DDL, V5_DDL, replica_identity_full
-from tests.services import KAFKA, mariadb_database, postgres_database
 
 # Creating a logical slot waits for every transaction running in the cluster (other suites' bulk
 # loads on a shared machine): the PostgreSQL tests get a longer budget than the default.

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine, create_engine
 
+from infra.local_services import KAFKA, postgres_database
 from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from pipelines.connectors import Connector, ConnectorStore, PollingSource, load_mappings, reconcile
 from pipelines.simulator._sources_ddl import CRM_DDL
-from tests.services import KAFKA, postgres_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

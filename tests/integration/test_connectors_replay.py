@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from infra.local_services import KAFKA, postgres_database
 from kernel.events import CustomerChanged, parse_event
 from kernel.storage.schema import processed_event
 from kernel.transport import InProcessBus
@@ -26,7 +27,6 @@ from pipelines.connectors._mapping import mappings_dir
 from pipelines.connectors._replay import replay_dlq
 from pipelines.processors import IdentityHandler
 from pipelines.simulator._sources_ddl import CRM_DDL
-from tests.services import KAFKA, postgres_database
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

@@ -17,12 +17,12 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import create_engine, text
 
+from infra.local_services import KAFKA, PG_ADMIN, drop_database
 from kernel.transport._kafka import KafkaEventPublisher
 from pipelines.connectors import Connector, ConnectorStore
 from pipelines.simulator._sources import SourceBank, SourceUrls, create_sources
 from pipelines.simulator._sources_feeds import FeedUrls
 from tests.integration.connectors_pg import close, connector
-from tests.services import KAFKA, PG_ADMIN, drop_database
 
 # Eight logical slots: creating each waits for the transactions running in the (shared) cluster.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]

@@ -19,6 +19,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from infra.local_services import KAFKA
 from kernel.transport import EventPublisher
 from kernel.transport._kafka import KafkaEventPublisher
 from pipelines.connectors import BinlogSource, Connector, ConnectorStore, build_connector, load_mappings
@@ -26,7 +27,6 @@ from pipelines.connectors._snapshot import is_snapshot
 from pipelines.settings import PipelineSettings
 from pipelines.simulator._sources_ddl import DFS_DDL, V5_DDL
 from tests.integration.connectors_pg import CrashingStore, close, consume, of, source_db
-from tests.services import KAFKA
 
 # Creating a slot waits for the transactions running in the (shared) cluster.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]

@@ -7,16 +7,18 @@ from sqlalchemy import insert
 
 from customer360 import projection_snapshot
 from customer360._batch import ProjectionBatch
+from infra.local_services import apply_clean
 from kernel.storage import RoundTrip
-from tests.integration.c360_services import apply_clean, clean_run_snapshot
-from tests.unit.customer360.c360_world import synthetic_stream, write_graph
+from pipelines.identity_graph import write_graph
+from pipelines.simulator import STREAM_START, synthetic_stream
+from tests.integration.c360_services import clean_run_snapshot
 
 pytestmark = pytest.mark.integration
 
 
 def test_pipelined_row_sets_equal_row_by_row_inserts(pg_engine, monkeypatch) -> None:
     graph, events = synthetic_stream(40, seed=11)
-    write_graph(pg_engine, graph)
+    write_graph(pg_engine, graph, at=STREAM_START)
     apply_clean(pg_engine, events)
     with pg_engine.connect() as conn:
         got = projection_snapshot(conn)

@@ -12,15 +12,10 @@ import signal
 import pytest
 
 from customer360 import projection_snapshot
-from tests.integration.c360_services import (
-    clean_run_snapshot,
-    processed,
-    publish,
-    services_env,
-    start_worker,
-    wait_processed,
-)
-from tests.unit.customer360.c360_world import synthetic_stream, write_graph
+from infra.local_services import processed, publish, services_env, start_worker, wait_processed
+from pipelines.identity_graph import write_graph
+from pipelines.simulator import STREAM_START, synthetic_stream
+from tests.integration.c360_services import clean_run_snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
 
@@ -28,7 +23,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
 def test_a_worker_killed_mid_stream_loses_and_duplicates_nothing(pg_engine, pg_url, topic_prefix, tmp_path):
     graph, events = synthetic_stream(5000, seed=5)
     assert len(events) >= 100_000
-    write_graph(pg_engine, graph)
+    write_graph(pg_engine, graph, at=STREAM_START)
     # The second part is published only after the kill: a fast machine cannot finish the stream
     # before the kill lands, so the restart always has work the killed worker never saw.
     cut = 2 * len(events) // 3

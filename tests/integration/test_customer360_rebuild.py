@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from customer360 import projection_snapshot
+from infra.local_services import ROOT, publish, services_env, start_worker, wait_processed
 from kernel.storage.schema import customer_360
-from tests.integration.c360_services import publish, services_env, start_worker, wait_processed
-from tests.services import ROOT
-from tests.unit.customer360.c360_world import synthetic_stream, write_graph
+from pipelines.identity_graph import write_graph
+from pipelines.simulator import STREAM_START, synthetic_stream
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -20,7 +20,7 @@ def test_rebuild_replays_the_topics_into_empty_tables_and_matches_the_live_proje
     pg_engine, pg_url, topic_prefix, tmp_path
 ):
     graph, events = synthetic_stream(120, seed=9)
-    write_graph(pg_engine, graph)
+    write_graph(pg_engine, graph, at=STREAM_START)
     publish(topic_prefix, events)
     env = services_env(pg_url, topic_prefix, tmp_path)
     worker = start_worker(env, tmp_path / "worker.log")

@@ -8,15 +8,10 @@ import signal
 import pytest
 
 from customer360 import projection_snapshot
-from tests.integration.c360_services import (
-    clean_run_snapshot,
-    processed,
-    publish,
-    services_env,
-    start_worker,
-    wait_processed,
-)
-from tests.unit.customer360.c360_world import synthetic_stream, write_graph
+from infra.local_services import processed, publish, services_env, start_worker, wait_processed
+from pipelines.identity_graph import write_graph
+from pipelines.simulator import STREAM_START, synthetic_stream
+from tests.integration.c360_services import clean_run_snapshot
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 
@@ -24,7 +19,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]
 def test_three_workers_one_killed_converge_to_the_clean_run(pg_engine, pg_url, topic_prefix, tmp_path):
     # ~20k events: enough that the kill (at a quarter) lands long before three workers finish
     graph, events = synthetic_stream(1000, seed=11)
-    write_graph(pg_engine, graph)
+    write_graph(pg_engine, graph, at=STREAM_START)
     publish(topic_prefix, events)
     env = services_env(pg_url, topic_prefix, tmp_path)
     workers = [start_worker(env, tmp_path / f"worker-{k}.log") for k in range(3)]

@@ -1,8 +1,8 @@
-"""The decision path's direct online read answers what Feast's ``get_online_features`` answers
-(fresh rows, absent GCIDs, rows older than the ttl) on the real Redis, and says "unavailable" when
-Redis is down; its read of a model's feature service answers what Feast's does, on fresh rows and
-on rows older than their view's ttl (null, as in the training rows). Isolation: Redis database 13
-and a project unique to the run."""
+"""The decision path's direct online read of the decision context answers what Feast's
+``get_online_features`` answers (fresh rows, absent GCIDs, windows elapsed) on the real Redis, and
+says "unavailable" when Redis is down; its read of a model's feature service answers what Feast's
+does, on fresh rows and on rows older than their view's ttl (null, as in the training rows).
+Isolation: Redis database 13 and a project unique to the run."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ import pytest
 import redis
 
 from bento_service.decisions._features import DirectOnlineFeatures
-from features import CustomerActivity, FeatureStoreUnavailable, VelocityRow
+from features import CustomerActivity, FeatureStoreUnavailable
 from features.errors import FeatureStoreError
 from features.feast_store import FeastFeatureStore
 from pipelines.settings import PipelineSettings, Profile
+from tests.factories import feature_row, velocity_row
 from tests.faults import proxied
 
 pytestmark = pytest.mark.integration
@@ -48,21 +49,30 @@ def test_direct_read_equals_feast_and_fails_as_unavailable(tmp_path, project):
         )
         store = FeastFeatureStore(settings, project=project)
         store.apply()
-        store.push(
+        store.push_rows(
             [
-                VelocityRow("g-fresh", NOW - timedelta(minutes=5), 3, 4500.5),
-                VelocityRow("g-stale", NOW - timedelta(days=3), 7, 100.0),
-                VelocityRow("g-zero", NOW - timedelta(hours=1), 0, 0.0),
+                velocity_row("g-fresh", NOW - timedelta(minutes=5), 3, 4500.5),
+                feature_row("login_device", "g-fresh", NOW - timedelta(minutes=2), failed_logins_1h=11),
+                feature_row("customer_risk", "g-fresh", NOW - timedelta(days=9), aml_rating=3),
+                velocity_row("g-stale", NOW - timedelta(days=3), 7, 100.0),
+                feature_row("transaction_windows", "g-old", NOW - timedelta(days=45), txn_count_30d=1),
+                velocity_row("g-zero", NOW - timedelta(hours=1), 0, 0.0),
             ]
         )
         direct = DirectOnlineFeatures(store)
-        for gcid in ("g-fresh", "g-stale", "g-zero", "g-absent"):
+        for gcid in ("g-fresh", "g-stale", "g-old", "g-zero", "g-absent"):
             assert direct.online_features(gcid) == store.online_features(gcid), gcid
-        assert direct.online_features("g-fresh").txn_count_24h == 3
-        assert direct.online_features("g-stale").event_timestamp is None  # older than the ttl
+        fresh = direct.online_features("g-fresh")
+        assert (fresh.get("txn_count_24h"), fresh.get("failed_logins_1h"), fresh.get("aml_rating")) == (
+            3,
+            11,
+            3,
+        )
+        assert direct.online_features("g-stale").get("txn_count_24h") is None  # older than its 24 h window
+        assert direct.online_features("g-old").event_timestamp is None  # older than the view's ttl
 
         row: dict[str, str | float] = {"gcid": "g-fresh", "request_amount": 1.0, "request_epoch": 0.0}
-        assert direct.service_online("fraud_v1", [row])["txn_count_24h"] == [None]  # not in that view
+        assert direct.service_online("fraud_v1", [row])["txn_count_24h"] == [3]  # one view, two services
 
         proxy.down()
         with pytest.raises(FeatureStoreUnavailable):

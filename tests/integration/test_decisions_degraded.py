@@ -14,12 +14,11 @@ from sqlalchemy.engine import make_url
 from bento_service.bootstrap import bootstrap
 from bento_service.decision_log import verify_chain
 from bento_service.settings import ServiceSettings
-from features import VelocityRow
 from features.feast_store import FeastFeatureStore
 from kernel.storage import create_db_engine, migrate
 from kernel.transport import InProcessBus
 from pipelines.processors import IdentityHandler
-from tests.factories import customer, decision_request
+from tests.factories import customer, decision_request, velocity_row
 from tests.faults import proxied
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -45,7 +44,7 @@ def test_decisions_survive_redis_postgres_and_kafka_outages(tmp_path, pg_url):
         store.apply()
         with direct.connect() as conn:
             gcid = conn.exec_driver_sql("select gcid from identity_record").scalar_one()
-        store.push([VelocityRow(gcid, datetime.now(UTC), 2, 3000.0)])
+        store.push_rows([velocity_row(gcid, datetime.now(UTC), 2, 3000.0)])
         deps = bootstrap(settings, publisher=InProcessBus().publisher())
         engine = deps.decisions
 

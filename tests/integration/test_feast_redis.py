@@ -9,16 +9,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import redis
 
-from features import OnlineFeatures, TransactionVelocity, VelocityRow
+from features import CustomerActivity
 from features.feast_store import FeastFeatureStore
 from pipelines.settings import PipelineSettings, Profile
+from tests.factories import feature_row, served, velocity_row
 
 pytestmark = pytest.mark.integration
 
@@ -61,37 +61,44 @@ def store(
         redis_client.delete(key)
 
 
-def test_pushed_window_rows_are_served_from_redis(
+def test_pushed_rows_are_served_from_redis(
     store: FeastFeatureStore, redis_client: redis.Redis[bytes], project: str
 ) -> None:
-    window = TransactionVelocity()
+    activity = CustomerActivity()
     rows = [
-        window.observe("g-redis", NOW - 2 * H, Decimal("1500.00"), "r1"),
-        window.observe("g-redis", NOW - H, Decimal("250.75"), "r2"),
+        *activity.observe_transaction(
+            "g-redis", NOW - 2 * H, 1500.0, "r1", channel="card", counterparty=None
+        ),
+        *activity.observe_transaction("g-redis", NOW - H, 250.75, "r2", channel="card", counterparty=None),
+        feature_row("login_device", "g-redis", NOW - H / 2, failed_logins_1h=2),
     ]
 
-    store.push(rows)
+    store.push_rows(rows)
 
-    assert store.online_features("g-redis") == OnlineFeatures("g-redis", 2, 1750.75, NOW - H)
+    online = store.online_features("g-redis")
+    assert (online.get("txn_count_24h"), online.get("txn_amount_sum_24h")) == (2, 1750.75)
+    assert (online.get("failed_logins_1h"), online.event_timestamp) == (2, NOW - H / 2)
     keys = list(redis_client.scan_iter(match=f"*{project}".encode()))
     assert keys  # one hash per customer, the project as key suffix
     assert all(0 < redis_client.ttl(key) <= 35 * 24 * 3600 for key in keys)  # key_ttl_seconds is set
 
 
 def test_an_older_row_does_not_replace_the_newer_online_value(store: FeastFeatureStore) -> None:
-    store.push([VelocityRow("g-order", NOW - H, 5, 50.0)])
-    store.push([VelocityRow("g-order", NOW - 3 * H, 1, 1.0)])  # late row: offline only in effect
+    store.push_rows([velocity_row("g-order", NOW - H, 5, 50.0)])
+    store.push_rows([velocity_row("g-order", NOW - 3 * H, 1, 1.0)])  # late row: offline only in effect
 
-    assert store.online_features("g-order") == OnlineFeatures("g-order", 5, 50.0, NOW - H)
+    assert store.online_features("g-order") == served(
+        "g-order", NOW - H, txn_count_24h=5, txn_amount_sum_24h=50.0
+    )
 
 
 def test_absent_gcid_reads_as_none(store: FeastFeatureStore) -> None:
-    assert store.online_features("g-absent") == OnlineFeatures("g-absent")
+    assert store.online_features("g-absent") == served("g-absent")
 
 
 def test_pushed_rows_are_in_the_offline_parquet(store: FeastFeatureStore) -> None:
     base = NOW - 50 * H
-    store.push([VelocityRow("g-off", base, 1, 10.0), VelocityRow("g-off", base + H, 2, 30.0)])
+    store.push_rows([velocity_row("g-off", base, 1, 10.0), velocity_row("g-off", base + H, 2, 30.0)])
     entity_df = pd.DataFrame(
         {
             "gcid": ["g-off", "g-off", "g-off"],
@@ -99,7 +106,7 @@ def test_pushed_rows_are_in_the_offline_parquet(store: FeastFeatureStore) -> Non
         }
     )
 
-    frame = store.historical_features(entity_df)
+    frame = store.service_historical("decision_context_v1", entity_df)
 
     assert frame["txn_count_24h"].tolist()[:2] == [1, 2]
     assert frame["txn_amount_sum_24h"].tolist()[:2] == [10.0, 30.0]

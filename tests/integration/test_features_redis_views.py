@@ -18,7 +18,7 @@ from feature_repo.sources import view_parquet
 from features import CustomerActivity
 from features.feast_store import FeastFeatureStore
 from identity import SourceRecordRef
-from kernel.events import RiskScorePayload, RiskScoreUpdated, Topic, make_event_id, parse_event
+from kernel.events import GcidAssigned, RiskScorePayload, RiskScoreUpdated, Topic, make_event_id, parse_event
 from kernel.transport import InProcessBus
 from pipelines.identity_graph import operator_split
 from pipelines.processors import FeaturesHandler, IdentityHandler
@@ -85,8 +85,7 @@ def test_streamed_rows_are_served_through_fraud_v1_with_request_time_features(
     assert unknown["txn_count_24h"] == [None]
     assert unknown["amount_vs_mean_30d"] == [None]
 
-    data_dir = Path(store.repo.transaction_velocity_push.batch_source.path).parent  # type: ignore[union-attr]
-    offline = pd.read_parquet(view_parquet(data_dir, "transaction_windows"))
+    offline = pd.read_parquet(view_parquet(store.data_dir, "transaction_windows"))
     assert offline["txn_count_24h"].tolist() == [1, 2]
 
 
@@ -117,7 +116,11 @@ def test_a_split_re_keys_the_online_and_offline_features_on_redis(
         )
     )
     features.flush()
-    [gcid] = features.window.gcids()
+    [gcid] = {
+        event.payload.gcid
+        for record in bus.records(Topic.IDENTITY.value)
+        if isinstance(event := parse_event(Topic.IDENTITY.value, record.value), GcidAssigned)
+    }
     epoch = NOW.timestamp()
 
     def online(g: str) -> tuple[object, object]:
@@ -136,8 +139,7 @@ def test_a_split_re_keys_the_online_and_offline_features_on_redis(
     new = split.payload.new_gcid
     assert online(gcid) == (1, 0)
     assert online(new) == (1, 4)
-    data_dir = Path(store.repo.transaction_velocity_push.batch_source.path).parent  # type: ignore[union-attr]
-    offline = pd.read_parquet(view_parquet(data_dir, "transaction_windows"))
+    offline = pd.read_parquet(view_parquet(store.data_dir, "transaction_windows"))
     latest = offline.sort_values("event_timestamp").groupby("gcid").last()
     assert latest.loc[gcid, "txn_amount_sum_24h"] == 100.0
     assert latest.loc[new, "txn_amount_sum_24h"] == 40.0

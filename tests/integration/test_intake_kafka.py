@@ -15,11 +15,11 @@ from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
 from bento_service.settings import ServiceSettings
 from features import InMemoryFeatureStore
+from infra.local_services import KAFKA
 from kernel.events import parse_event
 from kernel.storage import create_db_engine, migrate
 from kernel.transport import Record
 from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
-from tests.services import KAFKA
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -29,7 +29,7 @@ def test_channel_events_reach_kafka_and_invalid_ones_its_dlq(tmp_path, topic_pre
     engine = create_db_engine("sqlite://")
     migrate(engine)
     publisher = KafkaEventPublisher(KAFKA, "intake-tests", topic_prefix)
-    bootstrap(settings, engine=engine, features=InMemoryFeatureStore(), publisher=publisher)
+    deps = bootstrap(settings, engine=engine, features=InMemoryFeatureStore(), publisher=publisher)
     token = dev_token_issuer(settings).mint("ussd-gateway", ["intake:write"], timedelta(minutes=5))
     good: dict[str, Any] = {
         "event_id": f"ussd-{uuid.uuid4().hex[:12]}",
@@ -47,7 +47,7 @@ def test_channel_events_reach_kafka_and_invalid_ones_its_dlq(tmp_path, topic_pre
     }
     bad = {**good, "event_id": "ussd-bad-000001", "payload": {**good["payload"], "success": "maybe"}}
     try:
-        with TestClient(build_app()) as client:
+        with TestClient(build_app(deps)) as client:
             response = client.post(
                 "/v1/intake/channel-events",
                 json={"events": [good, bad]},

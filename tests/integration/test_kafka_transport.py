@@ -2,11 +2,11 @@
 
 import pytest
 
+from infra.local_services import KAFKA
 from kernel.events import Topic
 from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from pipelines.processors import ProcessorRunner
 from tests.factories import customer
-from tests.services import KAFKA
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

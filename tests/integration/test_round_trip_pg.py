@@ -95,8 +95,8 @@ def test_a_connection_the_server_dropped_fails_one_trip_and_the_pool_recovers(pg
     closed fails (the runner retries the batch), and the next checkout gets a working one."""
     from sqlalchemy import create_engine
 
+    from infra.local_services import PG_ADMIN
     from kernel.storage import create_db_engine, migrate
-    from tests.services import PG_ADMIN
 
     engine = create_db_engine(pg_url, pre_ping=False)
     migrate(engine)

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from infra.local_services import PG_ADMIN
 from kernel.storage import create_db_engine, reader_engine, run_read
-from tests.services import PG_ADMIN
 
 pytestmark = pytest.mark.integration
 

@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("models",),  # training, registry, decision policy
     ("bento_service",),  # the API
     ("cli",),  # the composition root of every deployable
+    ("infra",),  # the local services: topics, scratch databases, worker processes for tests and benches
     ("bench",),  # benchmarks
 )
 
@@ -60,7 +61,7 @@ def imports_of(path: Path, root: Path) -> list[Import]:
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names = [node.module]
         for name in names:
-            found.append(Import(str(rel), node.lineno, importer, name.split(".")[0], name))
+            found.append(Import(str(rel), getattr(node, "lineno", 0), importer, name.split(".")[0], name))
     return found
 
 

@@ -5,23 +5,33 @@ from fastapi.testclient import TestClient
 
 from bento_service.app import build_app
 from bento_service.bootstrap import bootstrap, dev_token_issuer
+from bento_service.deps import ServiceDeps
 from bento_service.settings import ServiceSettings
-from features import InMemoryFeatureStore, VelocityRow
+from features import InMemoryFeatureStore
 from kernel.events import GcidAssigned, parse_event
 from kernel.storage import create_db_engine, migrate
 from kernel.transport import InProcessBus
 from pipelines.processors import Customer360Handler, IdentityHandler
-from tests.factories import customer, transaction
+from tests.factories import customer, transaction, velocity_row
 
 
 class Api:
-    def __init__(self, client: TestClient, settings: ServiceSettings, bus: InProcessBus, features, engine):
-        self.client, self.settings, self.bus, self.features, self.engine = (
+    def __init__(
+        self,
+        client: TestClient,
+        settings: ServiceSettings,
+        bus: InProcessBus,
+        features,
+        engine,
+        deps: ServiceDeps,
+    ):
+        self.client, self.settings, self.bus, self.features, self.engine, self.deps = (
             client,
             settings,
             bus,
             features,
             engine,
+            deps,
         )
 
     def token(self, *scopes: str) -> dict[str, str]:
@@ -46,10 +56,10 @@ def api(tmp_path):
     assigned = parse_event("identity.events", bus.records("identity.events")[0].value)
     assert isinstance(assigned, GcidAssigned)
     gcid = assigned.payload.gcid
-    features.push([VelocityRow(gcid, datetime.now(UTC), 4, 12_000.0)])
-    bootstrap(settings, engine=engine, features=features, publisher=bus.publisher())
-    with TestClient(build_app()) as client:
-        yield Api(client, settings, bus, features, engine)
+    features.push_rows([velocity_row(gcid, datetime.now(UTC), 4, 12_000.0)])
+    deps = bootstrap(settings, engine=engine, features=features, publisher=bus.publisher())
+    with TestClient(build_app(deps)) as client:
+        yield Api(client, settings, bus, features, engine, deps)
     engine.dispose()
 
 

@@ -4,6 +4,8 @@ import pytest
 
 from bento_service.batch_drainer import BatchDrainer
 
+pytestmark = pytest.mark.unit
+
 
 class Recorder:
     def __init__(self, hold: threading.Event | None = None) -> None:

@@ -11,7 +11,7 @@ import pytest
 from bento_service.decision_log import DecisionLog, verify_chain
 from bento_service.decisions import DecisionEngine, DecisionSpool, Score
 from bento_service.outbox import decision_relay
-from features import FeatureStoreUnavailable, InMemoryFeatureStore, OnlineFeatures
+from features import DECISION_FEATURES, FeatureStoreUnavailable, InMemoryFeatureStore, OnlineFeatures
 from kernel.transport import InProcessBus
 from models.decisioning import DecisionType, bundled_rule_set, parse_rule_set
 from tests.factories import decision_request
@@ -25,6 +25,7 @@ SMALL = BIG.model_copy(update={"amount": Decimal("100")})
 
 class FixedScorer:
     ready = True
+    feature_service = None  # scores on the decision context
 
     def __init__(self, value: float, version: str, delay_s: float = 0.0) -> None:
         self.value, self.version, self.delay_s = value, version, delay_s
@@ -35,11 +36,15 @@ class FixedScorer:
 
 
 class BrokenFeatures:
+    supplied_features = frozenset(DECISION_FEATURES)
+
     def online_features(self, gcid: str) -> OnlineFeatures:
         raise FeatureStoreUnavailable("redis: connection refused")
 
 
 class SlowFeatures:
+    supplied_features = frozenset(DECISION_FEATURES)
+
     def __init__(self, delay_s: float) -> None:
         self.delay_s = delay_s
 

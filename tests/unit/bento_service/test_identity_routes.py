@@ -113,7 +113,6 @@ def test_merge_then_split_with_reasons_and_lineage(api) -> None:
 
 
 def test_operator_merges_and_splits_are_published_to_identity_events(api) -> None:
-    from bento_service.deps import current
     from kernel.events import GcidMerged, GcidSplit, parse_event
 
     grace, peter = _gcid_of(api, "v5", "C1"), _add_peter(api)
@@ -122,7 +121,7 @@ def test_operator_merges_and_splits_are_published_to_identity_events(api) -> Non
     assert api.client.post("/identity/merge", json=body, headers=api.token(WRITE)).status_code == 200
     split = {"gcid": grace, "records": [{"source_system": "crm", "source_key": "P1"}], "reason": "household"}
     assert api.client.post("/identity/split", json=split, headers=api.token(WRITE)).status_code == 200
-    operator_relay = next(r for r in current().relays if r.name == "identity.events:operator")
+    operator_relay = next(r for r in api.deps.relays if r.name == "identity.events:operator")
     assert operator_relay.run_once() == 2 and operator_relay.run_once() == 0
     published = [parse_event("identity.events", r.value) for r in api.bus.records("identity.events")[before:]]
     assert [type(e) for e in published] == [GcidMerged, GcidSplit]

@@ -117,9 +117,9 @@ def test_a_transport_failure_answers_503_so_the_client_retries(tmp_path) -> None
     settings = ServiceSettings(run_dir=tmp_path, database_url="sqlite://", models_enabled=False)
     engine = create_db_engine("sqlite://")
     migrate(engine)
-    bootstrap(settings, engine=engine, features=InMemoryFeatureStore(), publisher=DownPublisher())
+    deps = bootstrap(settings, engine=engine, features=InMemoryFeatureStore(), publisher=DownPublisher())
     token = dev_token_issuer(settings).mint("test", ["intake:write"], timedelta(minutes=5))
-    with TestClient(build_app()) as client:
+    with TestClient(build_app(deps)) as client:
         response = client.post(URL, json={"events": [login()]}, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 503 and response.json()["type"].endswith("/transport-unavailable")
     engine.dispose()

@@ -67,8 +67,8 @@ def api(tmp_path_factory):
     handler.handle(merged(G1, G2))
     handler.flush()
     bus = InProcessBus()
-    bootstrap(settings, engine=engine, features=InMemoryFeatureStore(), publisher=bus.publisher())
-    with TestClient(build_app()) as client:
+    deps = bootstrap(settings, engine=engine, features=InMemoryFeatureStore(), publisher=bus.publisher())
+    with TestClient(build_app(deps)) as client:
         yield Api(client, settings)
     engine.dispose()
 

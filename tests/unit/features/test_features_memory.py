@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import features
-from features import FeatureReader, FeatureWriter, InMemoryFeatureStore, OnlineFeatures, VelocityRow
+from features import FeatureReader, FeatureWriter, InMemoryFeatureStore
+from tests.factories import feature_row, served, velocity_row
 
 pytestmark = pytest.mark.unit
 
@@ -22,54 +23,75 @@ class _Clock:
         return self.now
 
 
-def test_push_then_read_returns_the_latest_row() -> None:
+def test_push_then_read_returns_the_latest_row_of_each_view() -> None:
     store = InMemoryFeatureStore(clock=_Clock(T + H))
-    store.push(
-        [VelocityRow("g1", T, 1, 10.0), VelocityRow("g1", T + H, 2, 30.5), VelocityRow("g2", T, 1, 1.0)]
+    store.push_rows(
+        [
+            velocity_row("g1", T, 1, 10.0),
+            velocity_row("g1", T + H, 2, 30.5),
+            velocity_row("g2", T, 1, 1.0),
+            feature_row("login_device", "g1", T + H / 2, failed_logins_1h=3),
+        ]
     )
 
-    assert store.online_features("g1") == OnlineFeatures("g1", 2, 30.5, T + H)
-    assert store.online_features("g2") == OnlineFeatures("g2", 1, 1.0, T)
+    assert store.online_features("g1") == served(
+        "g1", T + H, txn_count_24h=2, txn_amount_sum_24h=30.5, failed_logins_1h=3
+    )
+    assert store.online_features("g2") == served("g2", T, txn_count_24h=1, txn_amount_sum_24h=1.0)
     assert store.online_features("g1").found
 
 
-def test_absent_gcid_has_no_values() -> None:
-    features = InMemoryFeatureStore(clock=_Clock(T)).online_features("nobody")
+def test_absent_gcid_has_every_feature_null() -> None:
+    online = InMemoryFeatureStore(clock=_Clock(T)).online_features("nobody")
 
-    assert features == OnlineFeatures("nobody")
-    assert (features.txn_count_24h, features.txn_amount_sum_24h, features.event_timestamp) == (
-        None,
-        None,
-        None,
-    )
-    assert not features.found
+    assert online == served("nobody")
+    assert set(online.values) == set(features.DECISION_FEATURES)
+    assert (online.integer("txn_count_24h"), online.number("txn_amount_sum_24h")) == (None, None)
+    assert not online.found
 
 
 def test_an_older_row_does_not_replace_the_online_value_but_is_kept_offline() -> None:
     store = InMemoryFeatureStore(clock=_Clock(T + H))
-    late = VelocityRow("g1", T, 5, 50.0)
-    store.push([VelocityRow("g1", T + H, 1, 1.0)])
-    store.push([late])
+    late = velocity_row("g1", T, 5, 50.0)
+    store.push_rows([velocity_row("g1", T + H, 1, 1.0)])
+    store.push_rows([late])
 
-    assert store.online_features("g1").txn_count_24h == 1
-    assert store.pushed[-1] == late
-    assert len(store.pushed) == 2
+    assert store.online_features("g1").get("txn_count_24h") == 1
+    assert store.pushed_rows[-1] == late
+    assert len(store.pushed_rows) == 2
 
 
 @pytest.mark.parametrize(
     ("age", "found"),
     [(timedelta(0), True), (24 * H, True), (24 * H + timedelta(microseconds=1), False)],
 )
-def test_rows_older_than_the_view_ttl_read_as_absent(age: timedelta, found: bool) -> None:
-    store = InMemoryFeatureStore([VelocityRow("g1", T, 3, 3.0)], clock=_Clock(T + age))
+def test_a_24h_aggregate_older_than_its_window_reads_as_null(age: timedelta, found: bool) -> None:
+    store = InMemoryFeatureStore([velocity_row("g1", T, 3, 3.0)], clock=_Clock(T + age))
 
-    assert store.online_features("g1").found is found
+    online = store.online_features("g1")
+    assert (online.get("txn_count_24h") is not None) is found
+    assert online.event_timestamp == T  # its 7 d and 30 d windows are still current
 
 
-def test_ttl_can_be_disabled() -> None:
-    store = InMemoryFeatureStore([VelocityRow("g1", T, 3, 3.0)], ttl=None, clock=_Clock(T + 1000 * H))
-
-    assert store.online_features("g1").txn_count_24h == 3
+def test_each_window_and_the_view_ttl_elapse_on_their_own() -> None:
+    row = feature_row(
+        "transaction_windows", "g1", T, txn_count_1h=1, txn_count_24h=2, txn_count_7d=3, txn_count_30d=4
+    )
+    clock = _Clock(T)
+    store = InMemoryFeatureStore([row, feature_row("customer_profile", "g1", T, kyc_tier=2)], clock=clock)
+    counts = ("txn_count_1h", "txn_count_24h", "txn_count_7d", "txn_count_30d")
+    got = []
+    for age in (H / 2, 2 * H, 2 * 24 * H, 8 * 24 * H, 31 * 24 * H):
+        clock.now = T + age
+        online = store.online_features("g1")
+        got.append(tuple(online.get(c) for c in counts) + (online.get("kyc_tier"),))
+    assert got == [
+        (1, 2, 3, 4, 2),
+        (None, 2, 3, 4, 2),
+        (None, None, 3, 4, 2),
+        (None, None, None, 4, 2),
+        (None, None, None, None, 2),  # the view's ttl (30 d) passed too; the profile's is 10 years
+    ]
 
 
 def test_in_memory_store_serves_through_both_ports() -> None:
@@ -77,9 +99,10 @@ def test_in_memory_store_serves_through_both_ports() -> None:
     writer: FeatureWriter = store
     reader: FeatureReader = store
 
-    writer.push([VelocityRow("g1", T, 7, 70.0)])
+    writer.push_rows([velocity_row("g1", T, 7, 70.0)])
 
-    assert reader.online_features("g1") == OnlineFeatures("g1", 7, 70.0, T)
+    assert reader.online_features("g1") == served("g1", T, txn_count_24h=7, txn_amount_sum_24h=70.0)
+    assert reader.supplied_features == frozenset(features.DECISION_FEATURES)
 
 
 def test_package_all_is_complete_and_importable() -> None:
