@@ -7,6 +7,9 @@ risk state, and answers the rows of the catalog's streamed views (``feature_repo
 * ``login_device`` as of a login's time;
 * ``customer_profile`` and ``customer_risk`` as of the change's time.
 
+Amounts are summed exactly as :class:`~decimal.Decimal` (a float is converted through its shortest
+repr) and reported as ``float`` in major currency units.
+
 Window convention: the row as of ``t`` aggregates the events with ``occurred_at`` in the half-open
 interval ``(t - w, t]`` (an event exactly ``w`` older than ``t`` is out, one at ``t`` itself is in,
 one after ``t`` is out). Events are idempotent on ``event_id`` (first
@@ -27,6 +30,7 @@ from bisect import bisect_right, insort
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import TypeVar
 
 from feature_repo.catalog import (
@@ -52,6 +56,7 @@ __all__ = ["AML_RATINGS", "CustomerActivity", "FeatureRow", "FeatureValue", "Rec
 FeatureValue = int | float | str | None
 AML_RATINGS: dict[str | None, int] = {None: 0, "low": 1, "medium": 2, "high": 3, "very_high": 4}
 _RETAIN = max(WINDOWS.values())
+_ZERO = Decimal(0)
 _H1, _H24, _D7 = WINDOWS["1h"], WINDOWS["24h"], WINDOWS["7d"]
 
 
@@ -69,7 +74,7 @@ class FeatureRow:
 class _Txn:
     at: datetime
     event_id: str
-    amount: float = field(compare=False)
+    amount: Decimal = field(compare=False)
     channel: str = field(compare=False)
     counterparty: str | None = field(compare=False)
     record: RecordKey | None = field(compare=False, default=None)
@@ -197,7 +202,7 @@ class CustomerActivity:
         self,
         gcid: str,
         occurred_at: datetime,
-        amount: float,
+        amount: Decimal | float,
         event_id: str,
         *,
         channel: str,
@@ -208,7 +213,8 @@ class CustomerActivity:
         rows as of the GCID's latest transaction (which is the event's own time unless it was late)."""
         at = _utc(occurred_at)
         if self._fresh(event_id, at):
-            txn = _Txn(at, event_id, float(amount), channel, counterparty, record)
+            exact = amount if isinstance(amount, Decimal) else Decimal(repr(amount))
+            txn = _Txn(at, event_id, exact, channel, counterparty, record)
             insort(self._txns.setdefault(gcid, []), txn)
         return self.transaction_rows(gcid)
 
@@ -222,9 +228,10 @@ class CustomerActivity:
         for label, span in WINDOWS.items():
             amounts = [x.amount for x in txns[_between(txns, at - span, at)]]
             values[f"txn_count_{label}"] = len(amounts)
-            values[f"txn_amount_sum_{label}"] = float(sum(amounts))
-            values[f"txn_amount_mean_{label}"] = sum(amounts) / len(amounts) if amounts else None
-            values[f"txn_amount_max_{label}"] = max(amounts) if amounts else None
+            total = sum(amounts, _ZERO)
+            values[f"txn_amount_sum_{label}"] = float(total)
+            values[f"txn_amount_mean_{label}"] = float(total / len(amounts)) if amounts else None
+            values[f"txn_amount_max_{label}"] = float(max(amounts)) if amounts else None
         day = txns[_between(txns, at - _H24, at)]
         for ch in CHANNELS:
             values[f"txn_count_24h_{ch}"] = sum(1 for x in day if x.channel == ch)

@@ -14,10 +14,10 @@ from kernel.events import (
     AccountPayload,
     CustomerChanged,
     CustomerPayload,
-    TransactionPayload,
     TransactionPosted,
     make_event_id,
 )
+from pipelines.simulator import txn
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -87,24 +87,8 @@ def transaction(
     channel: str = "mpesa",
     device_id: str | None = None,
 ) -> TransactionPosted:
-    return TransactionPosted(
-        event_id=make_event_id(system, "transactions", key, "1"),
-        source_system=system,
-        source_table="transactions",
-        source_key=key,
-        occurred_at=at,
-        position="1",
-        payload=TransactionPayload(
-            customer_source_key=customer_key,
-            account_source_key="A1",
-            amount=Decimal(amount),
-            currency="KES",
-            direction="debit",
-            txn_type="payment",
-            channel=channel,
-            device_id=device_id,
-        ),
-    )
+    """A posted M-Pesa payment in KES (the simulator's builder, with the tests' argument order)."""
+    return txn(key, customer_key, system=system, at=at, amount=amount, channel=channel, device_id=device_id)
 
 
 def hours(n: float) -> timedelta:

@@ -167,7 +167,7 @@ def backtest(
                 produced = activity.observe_transaction(
                     gcid,
                     row.occurred_at,
-                    float(amount),
+                    amount,
                     row.event_id,
                     channel=row.channel,
                     counterparty=row.counterparty,

@@ -112,7 +112,7 @@ class FeaturesHandler:
             self._activity.observe_transaction(
                 r.gcid,
                 r.occurred_at,
-                float(amount),
+                amount,
                 r.event_id,
                 channel=r.channel,
                 counterparty=r.counterparty,
@@ -211,7 +211,7 @@ class FeaturesHandler:
             rows = activity.observe_transaction(
                 gcid,
                 at,
-                float(p.amount),
+                p.amount,
                 event.event_id,
                 channel=p.channel,
                 counterparty=p.counterparty,

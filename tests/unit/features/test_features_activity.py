@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -234,3 +235,15 @@ def test_events_of_a_moved_record_are_duplicates_under_the_new_gcid() -> None:
     activity.split("old", "new", [B], SPLIT_AT)
     activity.observe_transaction("new", T - H, 30.0, "tb", channel="mpesa", counterparty="Y", record=B)
     assert _row(activity.transaction_rows("new"), "transaction_windows").values["txn_count_24h"] == 1
+
+
+def test_amounts_are_summed_exactly_in_decimal() -> None:
+    activity = CustomerActivity()
+    activity.observe_transaction("g", T, Decimal("0.10"), "x1", channel="mpesa", counterparty=None)
+    [windows, _] = activity.observe_transaction(
+        "g", T + timedelta(seconds=1), 0.2, "x2", channel="mpesa", counterparty=None
+    )
+    # summing floats would serve 0.30000000000000004
+    assert windows.values["txn_amount_sum_24h"] == 0.3
+    assert windows.values["txn_amount_mean_24h"] == 0.15
+    assert windows.values["txn_amount_max_24h"] == 0.2
