@@ -40,7 +40,13 @@ from bento_service.decision_log import (
     StoredDecision,
 )
 from bento_service.decisions._lookups import LruCache, Profile, read_customer
-from bento_service.decisions._ports import ModelFeatureReader, Score, Scorer
+from bento_service.decisions._ports import (
+    EntityFeatureReader,
+    EntityRead,
+    ModelFeatureReader,
+    Score,
+    Scorer,
+)
 from bento_service.decisions._spool import DecisionSpool
 from bento_service.errors import NotFound, ServiceError
 from bento_service.metrics import DECISION_LATENCY, DECISION_OUTCOMES, DECISIONS_DEGRADED
@@ -153,9 +159,25 @@ class DecisionEngine:
         self.rule_sets = dict(rule_sets)
         self.shadow_rule_sets = dict(shadow_rule_sets or {})
         _check_served(features.supplied_features, [*self.rule_sets.values(), *self.shadow_rule_sets.values()])
+        #: the features each decision type's rules read (active and shadow): what its record logs
+        self._logged: dict[DecisionType, tuple[str, ...]] = {
+            kind: tuple(
+                sorted(
+                    features_read(self.rule_sets[kind])
+                    | (
+                        features_read(self.shadow_rule_sets[kind])
+                        if kind in self.shadow_rule_sets
+                        else frozenset()
+                    )
+                )
+            )
+            for kind in self.rule_sets
+        }
         self._scorers = dict(scorers or {})
         self._challengers = dict(challengers or {})
         self._model_features = model_features
+        # one read per decision for the rules and the models when the reader can (direct Redis)
+        self._entity_reader = features if isinstance(features, EntityFeatureReader) else None
         self._budget_s = budget_ms / 1000
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="decision-io")
         self._gcids: LruCache[tuple[str, str], str] = LruCache(100_000)
@@ -163,6 +185,10 @@ class DecisionEngine:
         self._answers: LruCache[str, tuple[str, DecisionResponse]] = LruCache(10_000)
         self._drain_lock = threading.Lock()
         self._committer = GroupCommitter(decision_log, listener=listener)
+
+    def _rule_sets_of(self, kind: DecisionType) -> list[RuleSet]:
+        shadow = self.shadow_rule_sets.get(kind)
+        return [self.rule_sets[kind], *([shadow] if shadow is not None else [])]
 
     # -- public -----------------------------------------------------------------------------------
 
@@ -403,9 +429,14 @@ class DecisionEngine:
             got.gcid, got.profile, got.db_done = gcid, profile, True
 
         features: OnlineFeatures | None = None
+        entity: EntityRead | None = None
         if gcid is not None:
             try:
-                features = self._features.online_features(gcid)
+                if self._entity_reader is not None:
+                    entity = self._entity_reader.read_entity(gcid)
+                    features = entity.decision_context()
+                else:
+                    features = self._features.online_features(gcid)
             except Exception as exc:
                 log.warning("decision without features for %s: %s", gcid, exc)
                 if not got.degrade("features"):
@@ -417,12 +448,12 @@ class DecisionEngine:
 
         feature_values = _feature_context(features)
         challenger_values = feature_values
-        if gcid is not None and self._model_features is not None:
+        if gcid is not None and (entity is not None or self._model_features is not None):
             services = [m.feature_service if m is not None else None for m in (scorer, challenger)]
             inputs: dict[str, dict[str, float | int | str | None]] = {}
             for service in dict.fromkeys(s for s in services if s):
                 try:
-                    inputs[service] = self._model_inputs(service, gcid, request)
+                    inputs[service] = self._model_inputs(service, gcid, request, entity)
                 except Exception as exc:
                     log.warning("model features %s unavailable: %s", service, exc)
                     if not got.degrade("features"):
@@ -454,14 +485,17 @@ class DecisionEngine:
                     got.challenger = challenged
 
     def _model_inputs(
-        self, service: str, gcid: str, request: DecisionRequest
+        self, service: str, gcid: str, request: DecisionRequest, entity: EntityRead | None
     ) -> dict[str, float | int | str | None]:
-        assert self._model_features is not None
         row: dict[str, str | float] = {"gcid": gcid, "request_epoch": time.time()}
         amount = getattr(request, "amount", None)
         if amount is not None:
             row["request_amount"] = float(amount)
-        values = self._model_features.service_online(service, [row])
+        if entity is not None:
+            values = entity.service(service, row)
+        else:
+            assert self._model_features is not None
+            values = self._model_features.service_online(service, [row])
         out: dict[str, float | int | str | None] = {}
         for name, column in values.items():
             value = column[0] if column else None
@@ -514,7 +548,7 @@ class DecisionEngine:
             "request_digest": digest,
             "inputs": {
                 "profile": _profile_json(got.profile),
-                "features": _feature_context(features),
+                "features": {name: features.get(name) if features else None for name in self._logged[kind]},
                 "features_as_of": features.event_timestamp.isoformat()
                 if features and features.event_timestamp
                 else None,

@@ -40,7 +40,7 @@ from features import OnlineFeatures, ViewRow, decision_context
 from features.errors import FeatureStoreError, FeatureStoreUnavailable
 from features.feast_store import FeastFeatureStore
 
-__all__ = ["DirectOnlineFeatures"]
+__all__ = ["DirectOnlineFeatures", "EntityFeatures"]
 
 _UNAVAILABLE = (OSError, RedisError, sqlite3.Error)
 
@@ -79,6 +79,11 @@ class DirectOnlineFeatures:
         return frozenset(name for view in self._context.views for name in view.served)
 
     def online_features(self, gcid: str) -> OnlineFeatures:
+        return self.read_entity(gcid).decision_context()
+
+    def read_entity(self, gcid: str) -> EntityFeatures:
+        """Every streamed view's row of ``gcid`` in one read (one pipelined round trip on Redis):
+        the decision context and the models' feature services are then served from it."""
         key = EntityKey(join_keys=["gcid"], entity_values=[Value(string_val=gcid)])
         try:
             replies = self._read_views(key, DECISION_CONTEXT_V1, self._context.views)
@@ -86,11 +91,7 @@ class DirectOnlineFeatures:
             raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
         except FeastError as exc:
             raise FeatureStoreError(f"online feature read failed: {exc}") from exc
-        rows: dict[str, ViewRow] = {}
-        for part, (stamp, values) in zip(self._context.views, replies, strict=True):
-            if stamp is not None and values is not None:
-                rows[part.view.name] = (stamp, {name: _value(values.get(name)) for name in part.served})
-        return decision_context(gcid, rows, datetime.now(UTC))
+        return EntityFeatures(self, gcid, _decoded(self._context.views, replies), datetime.now(UTC))
 
     def service_online(
         self, service: str, entity_rows: Sequence[Mapping[str, str | float]]
@@ -103,23 +104,37 @@ class DirectOnlineFeatures:
         plan = self._plans.get(service) or self._plan(service)
         gcid = str(row["gcid"])
         key = EntityKey(join_keys=["gcid"], entity_values=[Value(string_val=gcid)])
-        now = datetime.now(UTC)
-        read: dict[str, object] = {}
-        out: dict[str, list[object]] = {"gcid": [gcid]}
         try:
-            rows = self._read_views(key, service, plan.views)
-            for part, (stamp, values) in zip(plan.views, rows, strict=True):
-                if values is not None and stamp is not None and part.ttl is not None:
-                    as_of = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
-                    values = values if now - as_of <= part.ttl else None
-                for name in part.read:
-                    read[name] = None if values is None or stamp is None else _value(values.get(name))
-                for name in part.served:
-                    out[name] = [read[name]]
+            replies = self._read_views(key, service, plan.views)
         except _UNAVAILABLE as exc:
             raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
         except FeastError as exc:
             raise FeatureStoreError(f"online feature read failed: {exc}") from exc
+        return self.serve(service, _decoded(plan.views, replies), row, datetime.now(UTC))
+
+    def covers(self, service: str, rows: Mapping[str, ViewRow]) -> bool:
+        """``rows`` hold every view ``service`` reads."""
+        plan = self._plans.get(service) or self._plan(service)
+        return all(part.view.name in rows for part in plan.views)
+
+    def serve(
+        self, service: str, rows: Mapping[str, ViewRow], row: Mapping[str, str | float], now: datetime
+    ) -> dict[str, list[object]]:
+        """The values of ``service`` for one entity row from its views' rows (read before): each
+        view's values null when older than its ttl, then the on-demand views' transformation."""
+        plan = self._plans.get(service) or self._plan(service)
+        read: dict[str, object] = {}
+        out: dict[str, list[object]] = {"gcid": [str(row["gcid"])]}
+        for part in plan.views:
+            if part.view.name not in rows:
+                raise FeatureStoreError(f"{service}: view {part.view.name} was not read")
+            stamp, values = rows[part.view.name]
+            if values is not None and stamp is not None and part.ttl is not None:
+                values = values if now - stamp <= part.ttl else None
+            for name in part.read:
+                read[name] = None if values is None or stamp is None else values.get(name)
+            for name in part.served:
+                out[name] = [read[name]]
         for view, served in plan.on_demand:
             inputs = {k: [v] for k, v in {**row, **read}.items() if k != "gcid"}
             outputs = view.transform_dict(inputs)
@@ -180,6 +195,43 @@ class DirectOnlineFeatures:
         plan = _ServicePlan(tuple(views), tuple(on_demand))
         self._plans[service] = plan
         return plan
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFeatures:
+    """Every streamed view's row of one GCID as read at ``read_at``
+    (:meth:`DirectOnlineFeatures.read_entity`)."""
+
+    reader: DirectOnlineFeatures
+    gcid: str
+    rows: Mapping[str, ViewRow]
+    read_at: datetime
+
+    def decision_context(self) -> OnlineFeatures:
+        return decision_context(self.gcid, self.rows, self.read_at)
+
+    def service(self, service: str, request: Mapping[str, str | float]) -> dict[str, list[object]]:
+        """The values of the feature service ``service`` (a model's inputs) with the request's
+        fields: no further read (a service with a view on another entity reads it on its own)."""
+        row = {**request, "gcid": self.gcid}
+        if not self.reader.covers(service, self.rows):
+            return self.reader.service_online(service, [row])
+        return self.reader.serve(service, self.rows, row, self.read_at)
+
+
+def _decoded(
+    views: Sequence[_ViewRead], replies: Sequence[tuple[datetime | None, dict[str, Value] | None]]
+) -> dict[str, ViewRow]:
+    """The views' rows as the decision context and :meth:`DirectOnlineFeatures.serve` take them:
+    tz-aware times and plain values of the features each view was read for."""
+    out: dict[str, ViewRow] = {}
+    for part, (stamp, values) in zip(views, replies, strict=True):
+        if stamp is None or values is None:
+            out[part.view.name] = (None, None)
+            continue
+        as_of = stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+        out[part.view.name] = (as_of, {name: _value(values.get(name)) for name in part.read})
+    return out
 
 
 def _value(proto: Value | None) -> int | float | None:

@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-__all__ = ["ModelFeatureReader", "Score", "Scorer"]
+from features import OnlineFeatures
+
+__all__ = ["EntityFeatureReader", "EntityRead", "ModelFeatureReader", "Score", "Scorer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +37,19 @@ class ModelFeatureReader(Protocol):
     def service_online(
         self, service: str, entity_rows: Sequence[Mapping[str, str | float]]
     ) -> Mapping[str, Sequence[object]]: ...
+
+
+class EntityRead(Protocol):
+    """One read of every feature of a GCID: the decision context and the models' inputs."""
+
+    def decision_context(self) -> OnlineFeatures: ...
+
+    def service(self, service: str, request: Mapping[str, str | float]) -> Mapping[str, Sequence[object]]: ...
+
+
+@runtime_checkable
+class EntityFeatureReader(Protocol):
+    """A feature reader that serves the rules' context and any model's feature service from one
+    read of the GCID (the direct Redis read: one pipelined round trip per decision)."""
+
+    def read_entity(self, gcid: str) -> EntityRead: ...

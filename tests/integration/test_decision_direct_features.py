@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -121,6 +122,25 @@ def test_direct_service_read_equals_feast_on_fresh_rows_and_nulls_rows_older_tha
                 service,
                 gcid,
             )
+
+    # one read of the entity serves the rules' context and every model's service: one round trip
+    request = {"request_amount": 1234.5, "request_epoch": epoch}
+    feast = {
+        service: store.service_online(service, [{"gcid": "g-b", **request}])
+        for service in ("fraud_v1", "credit_v1")
+    }
+    context = store.online_features("g-b")
+    online: Any = store.store._get_provider().online_store
+    trips = []
+    original = online._read_hash_fields
+    online._read_hash_fields = lambda *a, **kw: trips.append(1) or original(*a, **kw)
+    try:
+        entity = direct.read_entity("g-b")
+        served = {service: entity.service(service, request) for service in feast}
+        assert (served, entity.decision_context()) == (feast, context)
+    finally:
+        online._read_hash_fields = original
+    assert len(trips) == 1
 
     row = {"gcid": "g-old", "request_amount": 10.0, "request_epoch": epoch}
     feast, mine = store.service_online("fraud_v1", [row]), direct.service_online("fraud_v1", [row])

@@ -146,3 +146,5 @@ def test_l003_denies_a_login_after_a_burst_of_failed_logins(api):
     after = api.client.post("/v1/decisions/login", json=who, headers=headers).json()
     assert after["outcome"] == "DENY" and "L003" in after["fired_rules"]
     assert "LOGIN_MANY_FAILURES" in [r["code"] for r in after["reasons"]]
+    logged = api.client.get(f"/v1/decisions/{after['decision_id']}", headers=api.token("decision:read"))
+    assert logged.json()["inputs"]["features"] == {"failed_logins_1h": 12}  # what the login rules read
