@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.synced-$(shell cat uv.lock pyproject.toml | sha1sum | cut -c1
 PYTEST_ARGS ?=
 
 help: ## List the tasks
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-18s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml uv.lock
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check 'uv>=0.5'
@@ -38,8 +38,8 @@ types: venv ## mypy --strict
 lock-check: venv ## The lock file matches pyproject.toml
 	$(UV) lock --check
 
-feast-plan: venv ## `feast plan` on the embedded feature repo
-	d=$$(mktemp -d) && mkdir -p $$d/embedded && cd feature_repo && EB_RUN_DIR=$$d ../$(BIN)/feast plan
+feast-plan: venv ## `feast plan` on the embedded feature repo (the plain CLI, no environment variable)
+	mkdir -p .run/embedded && cd feature_repo && env -u EB_RUN_DIR -u EB_PROFILE ../$(BIN)/feast plan
 
 schemas: venv ## Export the event JSON Schemas to docs/schemas
 	$(BIN)/brain schemas export --out docs/schemas
@@ -58,6 +58,12 @@ test: venv check feast-plan infra-up ## Everything: static checks, feast plan, s
 clean: ## Remove the run directory (data of the local services and embedded stores)
 	bash infra/down.sh || true
 	rm -rf .run
+
+.PHONY: bento
+bento: venv ## Build the Bento of the API (bentofile.yaml; models stay in the MLflow registry)
+	mkdir -p .run/bento
+	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt -o .run/bento/requirements.txt >/dev/null
+	$(BIN)/bentoml build
 
 .PHONY: bench-decisions help venv run infra-up infra-down lint types lock-check feast-plan schemas check test-unit test-integration test clean
 

@@ -240,8 +240,8 @@ def main() -> None:
                 "EB_DATABASE_URL": db_url,
                 "EB_TOPIC_PREFIX": prefix,
                 "EB_METRICS_PORT": "0",
-                "EB_FEAST_REDIS_CONNECTION": "127.0.0.1:6379,db=0",
                 "EB_API_WORKERS": str(args.workers),
+                "EB_BENCH_ROUTES": "true",  # the no-op floors exist only in the bench's configuration
                 "EB_MLFLOW_TRACKING_URI": mlflow_url,
             }
         )

@@ -13,10 +13,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bento_service.auth import DevTokenIssuer, TokenVerifier
+from bento_service.auth import TokenVerifier
 from bento_service.decision_log import DecisionLog
 from bento_service.decisions import DecisionEngine, DecisionSpool, ModelFeatureReader, Scorer
 from bento_service.deps import ServiceDeps
+from bento_service.dev_tokens import dev_token_issuer
 from bento_service.intake import ChannelIntake
 from bento_service.outbox import DecisionEventsPublisher, decision_relay, identity_operator_relay
 from bento_service.settings import ServiceSettings, get_service_settings
@@ -29,10 +30,6 @@ from models.decisioning import DecisionType, RuleSet, bundled_rule_set, load_rul
 __all__ = ["bootstrap", "dev_token_issuer", "token_verifier"]
 
 log = logging.getLogger(__name__)
-
-
-def dev_token_issuer(settings: ServiceSettings) -> DevTokenIssuer:
-    return DevTokenIssuer(settings.auth_dir, issuer=settings.jwt_issuer, audience=settings.jwt_audience)
 
 
 def token_verifier(settings: ServiceSettings) -> TokenVerifier:

@@ -52,6 +52,10 @@ class ModelUnavailable(EnterpriseBrainError):
     code = "model-unavailable"
 
 
+#: MLflow's error codes for "no such model" and "no such alias".
+_NOT_FOUND = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
+
+
 class _Classifier(Protocol):
     def predict_proba(self, x: Any) -> Any: ...
 
@@ -77,6 +81,7 @@ class ChampionModel:
         self._alias = alias
         self._poll_interval_s = poll_interval_s
         self._current: _Loaded | None = None
+        self._reported_missing = False
         self._refresh_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -109,14 +114,30 @@ class ChampionModel:
         current = self._current
         return None if current is None else current.feature_service
 
+    def _alias_unreadable(self, exc: MlflowException) -> None:
+        """Nothing registered under the alias is normal (before a first promotion, or with no
+        challenger): said once, at INFO for a champion; a registry that fails is a warning."""
+        if exc.error_code not in _NOT_FOUND:
+            _log.warning("cannot read %s@%s: %s", self._name, self._alias, exc)
+        elif not self._reported_missing:
+            self._reported_missing = True
+            if self._alias == "champion":
+                _log.info(
+                    "no %s@champion registered: its decisions use rules alone until one is promoted",
+                    self._name,
+                )
+            else:
+                _log.debug("no %s@%s registered", self._name, self._alias)
+
     def refresh(self) -> bool:
         """Re-read the alias; load and swap in the version it names if it changed. True if swapped."""
         with self._refresh_lock:
             try:
                 target = self._client.get_model_version_by_alias(self._name, self._alias)
             except MlflowException as exc:
-                _log.warning("cannot read %s@%s: %s", self._name, self._alias, exc)
+                self._alias_unreadable(exc)
                 return False
+            self._reported_missing = False
             version = str(target.version)
             if self._current is not None and self._current.version == version:
                 return False

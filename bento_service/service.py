@@ -16,13 +16,18 @@ from bento_service.bootstrap import bootstrap
 from bento_service.decisions import drain_periodically
 from bento_service.deps import attach
 from bento_service.settings import get_service_settings
+from kernel.transport import silence_kafka_client_deprecations
 
 __all__ = ["BrainService", "app"]
 
-app = build_app()  # the decorator needs it now; its dependencies are attached in each worker
+silence_kafka_client_deprecations()  # the Kafka client is imported later, by the bootstrap
+
+_settings = get_service_settings()
+#: the decorator needs the app now; its dependencies are attached in each worker
+app = build_app(bench_routes=_settings.bench_routes)
 
 
-@bentoml.service(name="wekeza_brain", traffic={"timeout": 10}, workers=get_service_settings().api_workers)
+@bentoml.service(name="wekeza_brain", traffic={"timeout": 10}, workers=_settings.api_workers)
 @bentoml.asgi_app(app, path="/")
 class BrainService:
     def __init__(self) -> None:
@@ -53,7 +58,9 @@ class BrainService:
         self.deps.decisions.close()
         self.deps.reader.dispose()
 
-    @bentoml.api(route="/v1/noop")  # type: ignore[untyped-decorator]
-    def noop(self) -> dict[str, Any]:
-        """The framework's floor for benchmarks: no I/O, no auth."""
-        return {"ok": True}
+    if _settings.bench_routes:  # the benchmark's configuration only (EB_BENCH_ROUTES)
+
+        @bentoml.api(route="/v1/noop")  # type: ignore[untyped-decorator]
+        def noop(self) -> dict[str, Any]:
+            """The framework's floor for benchmarks: no I/O, no auth."""
+            return {"ok": True}

@@ -18,6 +18,7 @@ from cli import (
     _token,
 )
 from kernel.errors import EnterpriseBrainError
+from kernel.transport import silence_kafka_client_deprecations
 
 __all__ = ["app", "main"]
 
@@ -34,6 +35,7 @@ app.add_typer(_connectors.app, name="connectors")
 app.add_typer(_connectors.dlq_app, name="dlq")
 app.add_typer(_identity.app, name="identity")
 app.add_typer(_models.app, name="models")
+app.add_typer(_models.mlflow_app, name="mlflow")
 app.add_typer(_rebuild.app, name="rebuild")
 app.command("token")(_token.token)
 app.command("run")(_run.run)
@@ -43,6 +45,7 @@ app.command("serve")(_run.serve)
 
 
 def main() -> None:
+    silence_kafka_client_deprecations()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("kafka", "feast", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

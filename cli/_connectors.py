@@ -10,14 +10,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kernel.storage import create_db_engine, migrate
-from kernel.transport import EventPublisher
-from pipelines.settings import PipelineSettings, get_pipeline_settings
-
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from kernel.transport import EventConsumer, EventPublisher
     from pipelines.connectors import Connector
+    from pipelines.dlq import ReplayLedger
+    from pipelines.settings import PipelineSettings
 
 __all__ = ["app", "dlq_app"]
 
@@ -56,7 +55,9 @@ def run(
     ] = None,
 ) -> None:
     """Run connectors (one thread each) until stopped, or once with --once."""
+    from kernel.storage import create_db_engine, migrate
     from pipelines.connectors import SYSTEMS, build_connector
+    from pipelines.settings import get_pipeline_settings
 
     if snapshot not in (None, "initial", "never"):
         raise typer.BadParameter("--snapshot is 'initial' or 'never'")
@@ -109,7 +110,9 @@ def reconcile_cmd(
 ) -> None:
     """Compare polled source tables with what was captured (counts, checksums per key range); re-emit
     the rows polling missed (edits that did not move the watermark, deletes)."""
+    from kernel.storage import create_db_engine, migrate
     from pipelines.connectors import SYSTEMS, ConnectorStore, build_connector, reconcile
+    from pipelines.settings import get_pipeline_settings
 
     settings = get_pipeline_settings()
     engine = create_db_engine(settings.db_url)
@@ -134,7 +137,9 @@ def reconcile_cmd(
 @app.command("status")
 def status() -> None:
     """Per connector: mode, position, lag, rows read, events produced, errors, last success."""
+    from kernel.storage import create_db_engine, migrate
     from pipelines.connectors import ConnectorStore
+    from pipelines.settings import get_pipeline_settings
 
     settings = get_pipeline_settings()
     engine = create_db_engine(settings.db_url)
@@ -181,6 +186,7 @@ def simulate(
 ) -> None:
     """Create every source database (PostgreSQL; DFS on MariaDB) and write a living bank into them."""
     from pipelines.connectors import source_url
+    from pipelines.settings import get_pipeline_settings
     from pipelines.simulator._sources import SourceBank, SourceUrls, create_sources
     from pipelines.simulator._sources_feeds import FeedUrls
 
@@ -208,31 +214,99 @@ def simulate(
     )
 
 
+def _dlq_reader(settings: PipelineSettings, topic: str, purpose: str) -> EventConsumer:
+    """A consumer of ``<topic>.dlq`` in a group of its own: it reads the DLQ from its beginning."""
+    import uuid
+
+    from kernel.events import dlq_topic
+    from kernel.transport._kafka import KafkaEventConsumer
+
+    return KafkaEventConsumer(
+        settings.kafka_bootstrap,
+        f"{settings.kafka_client_id}-dlq",
+        f"{settings.consumer_group_prefix}.dlq-{purpose}.{uuid.uuid4().hex[:8]}",
+        [dlq_topic(topic)],
+        settings.topic_prefix,
+    )
+
+
+def _replay_ledger(settings: PipelineSettings) -> ReplayLedger:
+    from kernel.storage import create_db_engine, migrate
+    from pipelines.dlq import ReplayLedger
+
+    engine = create_db_engine(settings.db_url)
+    migrate(engine)
+    return ReplayLedger(engine)
+
+
+@dlq_app.command("show")
+def show(
+    topic: Annotated[str, typer.Argument(help="Input topic whose .dlq to list, e.g. customer.events")],
+    limit: Annotated[int, typer.Option(min=1, help="List at most this many records (the oldest)")] = 50,
+) -> None:
+    """List the records on <topic>.dlq: where each came from, who rejected it, why, and whether a
+    replay re-sent it (services mode: the DLQ topics are Kafka's)."""
+    from kernel.events import dlq_topic
+    from pipelines.connectors._replay import dlq_entries
+    from pipelines.settings import get_pipeline_settings
+
+    settings = get_pipeline_settings()
+    if settings.embedded:
+        raise typer.BadParameter(
+            "the DLQ topics are Kafka's: set EB_PROFILE=services", param_hint="EB_PROFILE"
+        )
+    consumer = _dlq_reader(settings, topic, "show")
+    try:
+        entries = dlq_entries(topic, consumer, _replay_ledger(settings))
+    finally:
+        consumer.close()
+    dlq = dlq_topic(topic)
+    if not entries:
+        typer.echo(f"{dlq} is empty")
+        return
+    pending = sum(not e.replayed for e in entries)
+    typer.echo(f"{dlq}: {len(entries)} records, {pending} not replayed")
+    for e in entries[:limit]:
+        state = "replayed" if e.replayed else "pending"
+        typer.echo(f"  [{e.partition}]@{e.offset}  {state:<8}  {e.source}  by {e.rejected_by}: {e.error}")
+    if len(entries) > limit:
+        typer.echo(f"  ... and {len(entries) - limit} more (--limit)")
+
+
 @dlq_app.command("replay")
 def replay(
     topic: Annotated[str, typer.Argument(help="Input topic whose .dlq to replay, e.g. customer.events")],
-    group: Annotated[str, typer.Option(help="Consumer group of this replay")] = "brain.dlq-replay",
     mappings: Annotated[
         Path | None,
         typer.Option(help="Folder of fixed mappings (<system>/<table>.yaml); default: the installed ones"),
     ] = None,
 ) -> None:
-    """Re-send the records of <topic>.dlq after a fix (mapping or producer)."""
+    """Re-send the records of <topic>.dlq after a fix (mapping or producer).
+
+    Reads the whole DLQ every time and skips what an earlier replay re-sent: records that still
+    fail stay and are tried again by the next replay."""
     from kernel.events import dlq_topic
-    from kernel.transport._kafka import KafkaEventConsumer
     from pipelines.connectors import card_key
     from pipelines.connectors._replay import replay_dlq
+    from pipelines.settings import get_pipeline_settings
 
     settings = get_pipeline_settings()
+    if settings.embedded:
+        raise typer.BadParameter(
+            "the DLQ topics are Kafka's: set EB_PROFILE=services", param_hint="EB_PROFILE"
+        )
     publisher = _publisher(settings)
-    consumer = KafkaEventConsumer(
-        settings.kafka_bootstrap,
-        f"{settings.kafka_client_id}-dlq",
-        f"{group}.{topic}",
-        [dlq_topic(topic)],
-        settings.topic_prefix,
-    )
-    result = replay_dlq(topic, consumer, publisher, card_key(settings), mappings_root=mappings)
-    consumer.close()
-    publisher.close()
-    typer.echo(f"read {result.read}, replayed {result.replayed}, still failing {result.still_failing}")
+    consumer = _dlq_reader(settings, topic, "replay")
+    try:
+        result = replay_dlq(
+            topic,
+            consumer,
+            publisher,
+            card_key(settings),
+            mappings_root=mappings,
+            ledger=_replay_ledger(settings),
+        )
+    finally:
+        consumer.close()
+        publisher.close()
+    typer.echo(result.summary(dlq_topic(topic)))

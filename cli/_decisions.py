@@ -10,12 +10,6 @@ from typing import Annotated
 
 import typer
 
-from bento_service.decision_log import verify_chain
-from bento_service.decisions import backtest as run_backtest
-from kernel.storage import create_db_engine
-from models.decisioning import RuleSetInvalid, load_rule_set
-from pipelines.settings import get_pipeline_settings
-
 __all__ = ["app"]
 
 app = typer.Typer(help="The decision log and backtests.")
@@ -24,6 +18,10 @@ app = typer.Typer(help="The decision log and backtests.")
 @app.command()
 def verify() -> None:
     """Detect any altered, deleted or reordered decision record (exit 1 if any)."""
+    from bento_service.decision_log import verify_chain
+    from kernel.storage import create_db_engine
+    from pipelines.settings import get_pipeline_settings
+
     report = verify_chain(create_db_engine(get_pipeline_settings().db_url))
     for problem in report.problems:
         typer.echo(problem, err=True)
@@ -65,6 +63,11 @@ def backtest(
     ] = None,
 ) -> None:
     """Replay historical transactions through the decision code with point-in-time features."""
+    from bento_service.decisions import backtest as run_backtest
+    from kernel.storage import create_db_engine
+    from models.decisioning import RuleSetInvalid, load_rule_set
+    from pipelines.settings import get_pipeline_settings
+
     try:
         rule_set = load_rule_set(ruleset)
     except RuleSetInvalid as exc:

@@ -8,11 +8,12 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-import yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from identity import (
     DEFAULT_SETTINGS_PATH,
@@ -27,8 +28,6 @@ from identity import (
     train,
     wekeza_settings,
 )
-from pipelines.identity_graph import identity_record_of
-from pipelines.simulator import simulate_bank
 
 __all__ = ["LoadedRecords", "app", "load_records", "resolve_records", "simulated_records", "train_default"]
 
@@ -44,6 +43,8 @@ class LoadedRecords:
 
 
 def _read(path: Path, columns: set[str]) -> pd.DataFrame:
+    import pandas as pd
+
     name = path.name.lower()
     if name.endswith(".parquet"):
         frame = pd.read_parquet(path)
@@ -99,6 +100,8 @@ def resolve(
     ] = None,
 ) -> None:
     """Resolve customer files to GCIDs; writes ``source,record_id,gcid`` in input order."""
+    import yaml
+
     if mode not in ("online", "bulk"):
         raise typer.BadParameter("--mode must be online or bulk")
     mapping = FileMapping.parse(yaml.safe_load(mapping_file.read_text()))
@@ -122,6 +125,9 @@ def resolve(
 
 def simulated_records(customers: int, seed: int) -> tuple[list[FieldRecord], list[tuple[str, str]]]:
     """The simulator's customer events as the processor sees them, and their ``(system, key)``."""
+    from pipelines.identity_graph import identity_record_of
+    from pipelines.simulator import simulate_bank
+
     bank = simulate_bank(customers, seed, datetime(2026, 1, 1, tzinfo=UTC))
     records = [identity_record_of(c) for c in bank.customers]
     return [fields_of(r) for r in records], [(r.ref.source_system, r.ref.source_key) for r in records]

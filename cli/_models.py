@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from pipelines.settings import get_pipeline_settings
-
-__all__ = ["app"]
+__all__ = ["app", "mlflow_app"]
 
 app = typer.Typer(help="Models in the MLflow registry: train, promote, list.", no_args_is_help=True)
 
@@ -25,6 +21,7 @@ def promote(
     """Point ALIAS of model NAME at VERSION; the decision service follows the champion alias."""
     from models.registry import ALIASES, tracking_uri
     from models.registry import promote as promote_version
+    from pipelines.settings import get_pipeline_settings
 
     if alias not in ALIASES:
         raise typer.BadParameter(f"alias must be one of {', '.join(ALIASES)}", param_hint="--alias")
@@ -33,23 +30,25 @@ def promote(
 
 
 @app.command("list")
-def list_versions(name: Annotated[str, typer.Argument(help="Registered model name")]) -> None:
-    """Versions of NAME with their aliases and headline metrics."""
-    from mlflow.tracking import MlflowClient
-
-    from models.registry import tracking_uri
+def list_versions(
+    name: Annotated[str | None, typer.Argument(help="Registered model name (default: every model)")] = None,
+) -> None:
+    """Versions of NAME (of every registered model without NAME) with aliases, feature service and
+    headline metrics."""
+    from models.registry import registered_versions, tracking_uri
+    from pipelines.settings import get_pipeline_settings
 
     uri = tracking_uri(get_pipeline_settings())
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    # search_model_versions leaves ``aliases`` empty on some backends: the registered model has them
-    aliases: dict[str, list[str]] = {}
-    for alias, version in client.get_registered_model(name).aliases.items():
-        aliases.setdefault(str(version), []).append(alias)
-    for v in sorted(client.search_model_versions(f"name='{name}'"), key=lambda m: int(m.version)):
-        metrics = client.get_run(v.run_id).data.metrics if v.run_id else {}
-        auc = metrics.get("roc_auc", float("nan"))
-        names = ",".join(sorted(aliases.get(str(v.version), []))) or "-"
-        typer.echo(f"{name} v{v.version}  aliases={names}  roc_auc={auc:.4f}")
+    versions = registered_versions(uri, name)
+    if not versions:
+        typer.echo(f"no model registered in {uri} (brain models train fraud)")
+        return
+    for v in versions:
+        auc, pr = v.metrics.get("roc_auc", float("nan")), v.metrics.get("pr_auc", float("nan"))
+        typer.echo(
+            f"{v.name} v{v.version}  aliases={','.join(v.aliases) or '-'}  "
+            f"features={v.feature_service or '-'}  roc_auc={auc:.4f}  pr_auc={pr:.4f}"
+        )
 
 
 @app.command("train")
@@ -64,35 +63,58 @@ def train(
     The simulated world lives in a throw-away embedded sandbox (its own SQLite and Feast stores),
     so it never mixes with the profile's customers; the run and the model go to the profile's
     MLflow, where ``brain models promote`` and the decision service find them."""
-    from models.workflow import build_training_frame, simulated_world, train_and_register, training_sandbox
+    from models.workflow import train_on_simulated_bank
+    from pipelines.settings import get_pipeline_settings
 
     if model not in ("fraud", "credit"):
         raise typer.BadParameter("model must be fraud or credit", param_hint="MODEL")
-    settings = get_pipeline_settings()
-    now = datetime.now(UTC).replace(microsecond=0)
-    with tempfile.TemporaryDirectory(prefix="brain-train-") as sandbox:
-        world = simulated_world(
-            training_sandbox(settings, Path(sandbox)),
-            customers=customers,
-            seed=seed,
-            now=now,
-            fraud_share=fraud_share,
-        )
-        behaviour = world.bank.behaviour
-        assert behaviour is not None
-        frame = build_training_frame(
-            model,  # type: ignore[arg-type]
-            world.store,
-            world.engine,
-            world.bank.events(),
-            fraud_event_ids=sorted(behaviour.fraud_transactions),
-            credit_outcomes=behaviour.credit_default,
-            as_of=behaviour.credit_applied_at,
-        )
-        world.engine.dispose()
-    trained, registered = train_and_register(model, frame, settings)  # type: ignore[arg-type]
+    trained, registered, rows = train_on_simulated_bank(
+        model,  # type: ignore[arg-type]
+        get_pipeline_settings(),
+        customers=customers,
+        seed=seed,
+        now=datetime.now(UTC).replace(microsecond=0),
+        fraud_share=fraud_share,
+    )
     e = trained.evaluation
     typer.echo(
-        f"{registered.name} v{registered.version}: rows={len(frame)} roc_auc={e.roc_auc:.4f} "
+        f"{registered.name} v{registered.version}: rows={rows} roc_auc={e.roc_auc:.4f} "
         f"pr_auc={e.pr_auc:.4f} precision@{e.review_capacity:.0%}={e.precision_at_capacity:.3f}"
     )
+
+
+mlflow_app = typer.Typer(
+    help="The MLflow tracking server and UI of the profile's registry.", no_args_is_help=True
+)
+
+
+@mlflow_app.command("ui")
+def ui(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 5000,
+) -> None:
+    """Open the MLflow UI on the profile's tracking store and artifacts (embedded: SQLite under
+    the run dir; services: the PostgreSQL `mlflow` database): runs, metrics, registered models."""
+    import os
+    import sys
+
+    from models.registry import artifact_root, tracking_uri
+    from pipelines.settings import get_pipeline_settings
+
+    settings = get_pipeline_settings()
+    cmd = [
+        sys.executable,
+        "-m",
+        "mlflow",
+        "ui",
+        "--backend-store-uri",
+        tracking_uri(settings),
+        "--default-artifact-root",
+        artifact_root(settings).as_uri(),
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
+    typer.echo(f"MLflow UI of {settings.profile.value} on http://{host}:{port} (Ctrl-C stops)")
+    os.execvp(cmd[0], cmd)

@@ -15,15 +15,6 @@ from typing import Annotated
 
 import typer
 
-from kernel.storage import create_db_engine, migrate
-from pipelines.processors import Customer360Handler, ProcessorRunner
-from pipelines.processors.customer360_rebuild import (
-    kafka_caught_up,
-    recompute_customer360,
-    replay_customer360,
-)
-from pipelines.settings import get_pipeline_settings
-
 __all__ = ["app", "customer360", "worker"]
 
 log = logging.getLogger(__name__)
@@ -41,6 +32,15 @@ def customer360(
     """Empty the Customer 360 tables and replay its topics from the beginning (services mode), or
     recompute the derived rows from the stored ones (embedded mode: the in-process log is gone).
     Stop the live Customer 360 processor first."""
+    from kernel.storage import create_db_engine, migrate
+    from pipelines.processors import Customer360Handler
+    from pipelines.processors.customer360_rebuild import (
+        kafka_caught_up,
+        recompute_customer360,
+        replay_customer360,
+    )
+    from pipelines.settings import get_pipeline_settings
+
     settings = get_pipeline_settings()
     engine = create_db_engine(settings.db_url, pre_ping=False)
     migrate(engine)
@@ -81,6 +81,11 @@ def customer360(
 @app.command("worker")
 def worker() -> None:
     """Run the Customer 360 processor alone until SIGINT/SIGTERM (services mode)."""
+    from kernel.storage import create_db_engine, migrate
+    from pipelines.dlq import DeadLetters
+    from pipelines.processors import Customer360Handler, ProcessorRunner
+    from pipelines.settings import get_pipeline_settings
+
     settings = get_pipeline_settings()
     if settings.embedded:
         typer.echo("the worker consumes Kafka: set EB_PROFILE=services", err=True)
@@ -103,7 +108,9 @@ def worker() -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    runner = ProcessorRunner(handler, consumer, dlq, poll_timeout_ms=settings.poll_timeout_ms)
+    runner = ProcessorRunner(
+        handler, consumer, dlq, poll_timeout_ms=settings.poll_timeout_ms, dead_letters=DeadLetters(engine)
+    )
     # the start-up heap (modules, schemas, mappers) is permanent: out of the collector's reach,
     # full collections stop re-scanning it (they paused the worker 75-200 ms at 5,000 events/s)
     gc.collect()

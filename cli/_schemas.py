@@ -8,14 +8,14 @@ from typing import Annotated
 
 import typer
 
-from kernel.events import json_schemas
-
 __all__ = ["app", "export_schemas"]
 
 app = typer.Typer(help="Published event schemas.")
 
 
 def export_schemas(out: Path) -> list[Path]:
+    from kernel.events import json_schemas
+
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for topic, schema in sorted(json_schemas().items()):

@@ -7,7 +7,8 @@ by the views) and ``feast apply`` would reject the duplicate names. So ``.feasti
 definition modules and this file exposes the objects built by
 :func:`feature_repo.definitions.build_feature_repo` for the profile and run directory in the
 environment (``EB_PROFILE``, ``EB_RUN_DIR``; read through ``BrainSettings``, the single source
-of configuration). Python code never imports this module; it calls ``build_feature_repo``.
+of configuration); without ``EB_RUN_DIR`` it is the checkout's ``.run/``, the directory the
+yaml files name. Python code never imports this module; it calls ``build_feature_repo``.
 
 Feast's scan collects module attributes by type, so the objects are exposed as module globals
 (one per registered object, named after the object).
@@ -15,10 +16,14 @@ Feast's scan collects module attributes by type, so the objects are exposed as m
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from feature_repo.definitions import build_feature_repo, feature_data_dir
 from kernel.settings import BrainSettings
 
 _settings = BrainSettings()
+if "run_dir" not in _settings.model_fields_set:  # EB_RUN_DIR unset: the checkout's, as the yaml says
+    _settings = BrainSettings(run_dir=Path(__file__).resolve().parent.parent / ".run")
 _repo = build_feature_repo(feature_data_dir(_settings.run_dir, _settings.profile.value))
 
 globals().update({obj.name: obj for obj in _repo.objects()})

@@ -1,15 +1,15 @@
 """Build Feast's ``RepoConfig`` from ``BrainSettings`` (the single source of configuration).
 
-The repo's yaml files use ``${EB_RUN_DIR}`` and ``${EB_FEAST_REDIS_CONNECTION}`` so that the
-``feast`` CLI works with exported variables. The Python side never relies on the environment:
-it parses the yaml of the profile and replaces the placeholders with values computed from the
-settings object it is given (so a test's ``BrainSettings(run_dir=tmp)`` is honoured even when
-the process environment says otherwise). Unknown placeholders are a configuration error.
+The repo's yaml files name the checkout's own run directory (relative paths) and the local
+Redis, so the ``feast`` CLI works from ``feature_repo/`` with no environment variable. The Python
+side never relies on the yaml's locations nor on the environment: it parses the yaml of the
+profile and sets the registry, the online store and the Redis connection from the settings object
+it is given (so a test's ``BrainSettings(run_dir=tmp)`` is honoured whatever the process
+environment says).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -21,11 +21,7 @@ from pydantic import ValidationError
 from kernel.errors import ConfigurationError
 from kernel.settings import BrainSettings
 
-__all__ = ["feast_redis_connection_string", "feature_store_yaml", "placeholders", "render_repo_config"]
-
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-YamlValue = str | int | float | bool | None | list["YamlValue"] | dict[str, "YamlValue"]
+__all__ = ["feast_redis_connection_string", "feature_store_yaml", "render_repo_config"]
 
 
 def feature_store_yaml(settings: BrainSettings) -> Path:
@@ -53,43 +49,25 @@ def feast_redis_connection_string(redis_url: str) -> str:
     return ",".join(items)
 
 
-def placeholders(settings: BrainSettings) -> dict[str, str]:
-    """The values of the yaml placeholders, computed from the settings."""
-    return {
-        "EB_RUN_DIR": str(settings.run_dir),
-        "EB_FEAST_REDIS_CONNECTION": feast_redis_connection_string(settings.redis_url),
-    }
-
-
-def _substitute(value: YamlValue, values: dict[str, str]) -> YamlValue:
-    if isinstance(value, str):
-
-        def replace(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in values:
-                raise ConfigurationError(f"unknown placeholder ${{{name}}} in the feature store yaml")
-            return values[name]
-
-        return _PLACEHOLDER.sub(replace, value)
-    if isinstance(value, list):
-        return [_substitute(item, values) for item in value]
-    if isinstance(value, dict):
-        return {key: _substitute(item, values) for key, item in value.items()}
-    return value
-
-
 def render_repo_config(settings: BrainSettings, *, project: str | None = None) -> RepoConfig:
-    """The profile's yaml with placeholders filled from ``settings``; ``project`` overrides the yaml's."""
+    """The profile's yaml with its store locations set from ``settings``: the registry and the
+    SQLite online store under ``<run_dir>/<profile>/``, the Redis connection from ``redis_url``;
+    ``project`` overrides the yaml's."""
     path = feature_store_yaml(settings)
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise ConfigurationError(f"{path} is not a mapping")
-    rendered = _substitute(raw, placeholders(settings))
-    assert isinstance(rendered, dict)
+    if not isinstance(raw, dict) or not isinstance(raw.get("registry"), dict):
+        raise ConfigurationError(f"{path} is not a feature store config with a registry")
+    profile_dir = settings.run_dir / settings.profile.value
+    raw["registry"]["path"] = str(profile_dir / "feast_registry.db")
+    online = raw.get("online_store")
+    if isinstance(online, dict) and online.get("type") == "sqlite":
+        online["path"] = str(profile_dir / "feast_online.db")
+    elif isinstance(online, dict) and online.get("type") == "redis":
+        online["connection_string"] = feast_redis_connection_string(settings.redis_url)
     if project is not None:
-        rendered["project"] = project
+        raw["project"] = project
     try:
-        config = RepoConfig(**rendered)
+        config = RepoConfig(**raw)
     except (ValidationError, FeastError) as exc:
         raise ConfigurationError(f"invalid feature store config {path}: {exc}") from exc
     config.repo_path = settings.feast_repo

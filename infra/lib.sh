@@ -5,6 +5,12 @@
 #   ${EB_RUN_DIR:-<repo>/.run}/{kafka,redis,postgres,mariadb}
 # Each service lives in infra/<service>.sh and defines <service>_up, <service>_down and
 # <service>_status (status prints nothing and returns 0 when healthy; the callers print).
+#
+# Ports come from the environment: EB_KAFKA_PORT (9092), EB_KAFKA_CONTROLLER_PORT (9093),
+# EB_REDIS_PORT (6379), EB_PG_PORT (5432), EB_MARIADB_PORT (3306).
+# infra/ never stops what it did not start: a port held by a service of another run dir (a second
+# checkout) or of the system is reused when the Brain can use it, and up.sh refuses, naming the
+# holder and a free port to use instead, when it cannot; down.sh stops only this run dir's services.
 
 set -euo pipefail
 
@@ -14,20 +20,38 @@ RUN_DIR=${EB_RUN_DIR:-$REPO_DIR/.run}
 # Absolute, so that processes started from here do not depend on the caller's cwd.
 mkdir -p "$RUN_DIR"
 RUN_DIR=$(cd "$RUN_DIR" && pwd -P)
-VENV_PYTHON=${REPO_DIR}/.venv/bin/python
+# The Python that runs infra/kafka_topics.py (needs kafka-python): the checkout's venv, or
+# EB_PYTHON (e.g. a worktree without its own .venv).
+VENV_PYTHON=${EB_PYTHON:-${REPO_DIR}/.venv/bin/python}
 
 # Start order; down.sh stops in reverse.
 ALL_SERVICES=(postgres redis kafka mariadb)
 
-KAFKA_HOST=127.0.0.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
-REDIS_HOST=127.0.0.1
-REDIS_PORT=6379
-PG_HOST=127.0.0.1
-PG_PORT=5432
-
 say() { printf '[infra] %s\n' "$*" >&2; }
+
+# env_port NAME DEFAULT: print ${NAME:-DEFAULT} after checking that it is a TCP port number.
+env_port() {
+    local value=${!1:-$2}
+    if [[ ! $value =~ ^[0-9]{1,5}$ ]] || ((10#$value < 1 || 10#$value > 65535)); then
+        say "$1=$value is not a TCP port (1-65535)"
+        exit 2
+    fi
+    echo "$((10#$value))"
+}
+
+KAFKA_HOST=127.0.0.1
+KAFKA_PORT=$(env_port EB_KAFKA_PORT 9092)
+KAFKA_CONTROLLER_PORT=$(env_port EB_KAFKA_CONTROLLER_PORT 9093)
+REDIS_HOST=127.0.0.1
+REDIS_PORT=$(env_port EB_REDIS_PORT 6379)
+PG_HOST=127.0.0.1
+PG_PORT=$(env_port EB_PG_PORT 5432)
+MARIADB_HOST=127.0.0.1
+MARIADB_PORT=$(env_port EB_MARIADB_PORT 3306)
+if ((KAFKA_PORT == KAFKA_CONTROLLER_PORT)); then
+    say "EB_KAFKA_PORT and EB_KAFKA_CONTROLLER_PORT must differ (both $KAFKA_PORT)"
+    exit 2
+fi
 
 # fail SERVICE MESSAGE [LOGFILE...]: print the message and the tail of each log, then exit 1.
 fail() {
@@ -73,6 +97,45 @@ expand_services() {
 # port_open HOST PORT: true when something accepts TCP connections there.
 port_open() {
     (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# port_holder PORT: name the process listening on PORT ("redis-server (pid 123)"), as far as
+# ss can tell.
+port_holder() {
+    local line
+    line=$(ss -Hltnp "sport = :$1" 2>/dev/null | head -n 1) || true
+    if [[ $line =~ \"([^\"]+)\",pid=([0-9]+) ]]; then
+        echo "${BASH_REMATCH[1]} (pid ${BASH_REMATCH[2]})"
+    else
+        echo "another process"
+    fi
+}
+
+# free_port PORT [SKIP...]: print the first port after PORT that nothing listens on (not one
+# of SKIP), for the "way out" of a refusal.
+free_port() {
+    local port=$1 skip
+    shift
+    while ((++port <= 65535)); do
+        for skip in "$@"; do
+            [[ $port == "$skip" ]] && continue 2
+        done
+        port_open 127.0.0.1 "$port" || break
+    done
+    echo "$port"
+}
+
+# say_reusing SVC NAME HOST:PORT: the one line printed when a foreign service is reused.
+say_reusing() {
+    say "$1: reusing the $2 on $3 (not started from this run dir; infra/down.sh will leave it running)"
+}
+
+# refuse SVC MESSAGE WAY_OUT: a port is held by something this project cannot use; exit 1
+# without touching it.
+refuse() {
+    say "$1: FAILED: $2"
+    say "$1: way out: $3; infra/ never stops what it did not start"
+    exit 1
 }
 
 # proc_matches PID PATTERN: true when PID is alive and its command line contains PATTERN.

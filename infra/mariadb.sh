@@ -1,13 +1,13 @@
 # shellcheck shell=bash
-# MariaDB (Debian's mariadb-server), run by us as the `mysql` OS user on 127.0.0.1:3306, with the
+# MariaDB (Debian's mariadb-server), run by us as the `mysql` OS user on
+# 127.0.0.1:${EB_MARIADB_PORT:-3306} (MARIADB_HOST/MARIADB_PORT come from infra/lib.sh), with the
 # binary log on in ROW format (full row images), so the WekezaDFS connector can read it as a
 # replica (binlog CDC). Data, log, socket and pid file live in ${EB_RUN_DIR}/mariadb.
 # Account `brain`@`127.0.0.1` / `brain` with REPLICATION SLAVE, REPLICATION CLIENT, SELECT and the
 # right to create databases (the simulator creates `wekeza_dfs_db`, tests their own databases).
-# Sourced by infra/lib.sh.
+# A server of another run dir (or the system's) on the port is reused when `brain` logs in,
+# refused otherwise; never stopped. Sourced by infra/lib.sh.
 
-MARIADB_HOST=127.0.0.1
-MARIADB_PORT=3306
 MARIADB_USER=brain
 MARIADB_PASSWORD=brain
 
@@ -22,10 +22,11 @@ _mariadb_locate() {
     fi
 }
 
-_mariadb_root() { mariadb --no-defaults -uroot --socket="$MARIADB_SOCK" "$@"; }
+_mariadb_root() { mariadb --no-defaults --connect-timeout=5 -uroot --socket="$MARIADB_SOCK" "$@"; }
 
 _mariadb_brain() {
-    mariadb --no-defaults -h "$MARIADB_HOST" -P "$MARIADB_PORT" -u"$MARIADB_USER" -p"$MARIADB_PASSWORD" "$@"
+    mariadb --no-defaults --connect-timeout=5 -h "$MARIADB_HOST" -P "$MARIADB_PORT" \
+        -u"$MARIADB_USER" -p"$MARIADB_PASSWORD" "$@"
 }
 
 _mariadb_ready() { _mariadb_root -N -e "SELECT 1" >/dev/null 2>&1; }
@@ -37,19 +38,47 @@ _mariadb_is_ours() {
     [[ $(_mariadb_brain -N -e 'SELECT @@datadir' 2>/dev/null) == "$MARIADB_DATA/" ]]
 }
 
-_mariadb_running_pid() { pidfile_pid "$MARIADB_PID" mariadbd; }
+# This run dir's server: the pid file's process must be a mariadbd on this run dir's data dir.
+_mariadb_running_pid() { pidfile_pid "$MARIADB_PID" "mariadbd --no-defaults --user=mysql --datadir=$MARIADB_DATA "; }
+
+_mariadb_way_out() {
+    local port
+    port=$(free_port "$MARIADB_PORT")
+    echo "set EB_MARIADB_PORT=$port (and point the Brain's MariaDB URLs at port $port), or stop it yourself"
+}
+
+# _mariadb_reuse_foreign: the port is held by a server that is not this run dir's. Reuse it when
+# `brain` logs in; otherwise refuse. Never stops it.
+_mariadb_reuse_foreign() {
+    if ! _mariadb_ping; then
+        refuse mariadb "port $MARIADB_PORT is held by $(port_holder "$MARIADB_PORT"), where $MARIADB_USER/$MARIADB_PASSWORD cannot log in" \
+            "$(_mariadb_way_out)"
+    fi
+    say_reusing mariadb MariaDB "$MARIADB_HOST:$MARIADB_PORT"
+    local binlog
+    binlog=$(_mariadb_brain -N -e 'SELECT CONCAT(@@log_bin, " ", @@binlog_format)' 2>/dev/null) || true
+    if [[ $binlog != "ON ROW" && $binlog != "1 ROW" ]]; then
+        say "mariadb: WARNING: the reused server's binary log is not on in ROW format (log_bin binlog_format: ${binlog:-?}); the binlog CDC connector needs it"
+    fi
+}
 
 mariadb_up() {
     _mariadb_locate
     if ! command -v mariadbd >/dev/null && [[ ! -x /usr/sbin/mariadbd ]]; then
         apt_install mariadb-server mariadb-client || fail mariadb "apt-get install mariadb-server failed"
     fi
-    if _mariadb_running_pid >/dev/null && _mariadb_ping; then
-        say "mariadb: already up on $MARIADB_HOST:$MARIADB_PORT"
+    local pid
+    if pid=$(_mariadb_running_pid); then
+        if ! proc_matches "$pid" "--port=$MARIADB_PORT "; then
+            fail mariadb "this run dir's server (pid $pid) listens on another port than EB_MARIADB_PORT=$MARIADB_PORT; move it with: infra/down.sh mariadb && infra/up.sh mariadb"
+        fi
+        if _mariadb_ping; then
+            say "mariadb: already up on $MARIADB_HOST:$MARIADB_PORT"
+            return 0
+        fi
+    elif port_open "$MARIADB_HOST" "$MARIADB_PORT"; then
+        _mariadb_reuse_foreign
         return 0
-    fi
-    if port_open "$MARIADB_HOST" "$MARIADB_PORT" && ! _mariadb_running_pid >/dev/null; then
-        fail mariadb "port $MARIADB_PORT is taken by a process that is not our MariaDB"
     fi
     mkdir -p "$MARIADB_DIR"
     chown mysql:mysql "$MARIADB_DIR"
@@ -94,7 +123,11 @@ mariadb_down() {
         stop_pid "$pid" 60
     fi
     rm -f "$MARIADB_PID"
-    say "mariadb: down"
+    if port_open "$MARIADB_HOST" "$MARIADB_PORT"; then
+        say "mariadb: down here; $MARIADB_HOST:$MARIADB_PORT is served by $(port_holder "$MARIADB_PORT"), not started from this run dir: left running"
+    else
+        say "mariadb: down"
+    fi
 }
 
 # mariadb_status: print a one-line description; return 0 when healthy.
@@ -109,8 +142,8 @@ mariadb_status() {
         return 1
     fi
     if ! _mariadb_is_ours; then
-        echo "foreign MariaDB/MySQL on $MARIADB_HOST:$MARIADB_PORT (not started by infra/)"
-        return 1
+        echo "up $MARIADB_HOST:$MARIADB_PORT (foreign, reused: not started from this run dir; datadir $(_mariadb_brain -N -e 'SELECT @@datadir' 2>/dev/null), binlog $(_mariadb_brain -N -e 'SELECT @@binlog_format' 2>/dev/null))"
+        return 0
     fi
     echo "up $MARIADB_HOST:$MARIADB_PORT pid $(cat "$MARIADB_PID" 2>/dev/null || echo '?') (binlog $(_mariadb_brain -N -e 'SELECT @@binlog_format' 2>/dev/null))"
 }

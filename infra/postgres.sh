@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # PostgreSQL (Debian's postgresql package): our own cluster in ${EB_RUN_DIR}/postgres/data,
-# run as the `postgres` OS user with pg_ctl, on 127.0.0.1:5432, with logical decoding on.
+# run as the `postgres` OS user with pg_ctl, on 127.0.0.1:${EB_PG_PORT:-5432}, with logical decoding
+# on. A server of another run dir (or the system's) on the port is reused when role brain logs in
+# and wal_level is logical, refused otherwise; never stopped.
 # Role `brain` (password `brain`; LOGIN CREATEDB REPLICATION) owns databases `brain` and `mlflow`.
 # Sourced by infra/lib.sh.
 
@@ -85,22 +87,67 @@ _pg_clean_stale_pid() {
     fi
 }
 
-# Debian's postinst may have created (and, without policy-rc.d, started) cluster <ver>/main on
-# port 5432. Stop such clusters and make them manual, so that ours is the one serving.
-_pg_stop_system_clusters() {
-    command -v pg_lsclusters >/dev/null || return 0
+# _pg_system_cluster: print "<ver> <name>" of a Debian cluster (pg_lsclusters) online on our port.
+_pg_system_cluster() {
+    command -v pg_lsclusters >/dev/null || return 1
     local ver name port status _rest
     while read -r ver name port status _rest; do
-        [[ $port == "$PG_PORT" ]] || continue
-        if [[ $status == online* ]]; then
-            say "postgres: stopping system cluster $ver/$name on port $port"
-            pg_ctlcluster "$ver" "$name" stop -m fast >&2 || true
-        fi
-        if [[ -f /etc/postgresql/$ver/$name/start.conf ]] &&
-            ! grep -qx manual "/etc/postgresql/$ver/$name/start.conf"; then
-            echo manual >"/etc/postgresql/$ver/$name/start.conf"
+        if [[ $port == "$PG_PORT" && $status == online* ]]; then
+            echo "$ver $name"
+            return 0
         fi
     done < <(pg_lsclusters -h 2>/dev/null || true)
+    return 1
+}
+
+# Debian's postinst creates cluster <ver>/main on port 5432 (policy-rc.d keeps it from starting):
+# right after our install, set the clusters on our port that are down to `manual`, so that a boot
+# does not start one there. Nothing running is touched.
+_pg_manual_new_clusters() {
+    command -v pg_lsclusters >/dev/null || return 0
+    local ver name port status _rest conf
+    while read -r ver name port status _rest; do
+        conf=/etc/postgresql/$ver/$name/start.conf
+        if [[ $port == "$PG_PORT" && $status == down && -f $conf ]] && ! grep -qx manual "$conf"; then
+            echo manual >"$conf"
+        fi
+    done < <(pg_lsclusters -h 2>/dev/null || true)
+}
+
+_pg_way_out() {
+    local port cluster url
+    port=$(free_port "$PG_PORT")
+    url=postgresql+psycopg://$PG_ROLE:$PG_PASSWORD@$PG_HOST:$port
+    local msg="set EB_PG_PORT=$port (and EB_DATABASE_URL=$url/brain, EB_MLFLOW_TRACKING_URI=$url/mlflow,"
+    msg+=" EB_POSTGRES_ADMIN_URL=$url/postgres for the Brain), or stop it yourself"
+    if cluster=$(_pg_system_cluster); then
+        msg+=" (pg_ctlcluster ${cluster% *} ${cluster#* } stop)"
+    fi
+    echo "$msg"
+}
+
+# _pg_reuse_foreign: the port is held by a server that is not our cluster. Reuse it when role
+# brain/brain logs in to database brain and wal_level is logical; otherwise refuse. Never stops it.
+_pg_reuse_foreign() {
+    local holder wal db
+    holder=$(port_holder "$PG_PORT")
+    if ! wal=$(_pg_brain_query 'show wal_level') || [[ -z $wal ]]; then
+        refuse postgres "port $PG_PORT is held by $holder, where role $PG_ROLE/$PG_PASSWORD cannot log in to database brain" \
+            "$(_pg_way_out)"
+    fi
+    if [[ $wal != logical ]]; then
+        refuse postgres "port $PG_PORT is held by $holder, a PostgreSQL with wal_level=$wal (the Brain's CDC needs logical)" \
+            "$(_pg_way_out)"
+    fi
+    say_reusing postgres PostgreSQL "$PG_HOST:$PG_PORT"
+    for db in "${PG_DATABASES[@]}"; do
+        [[ $(_pg_brain_query "SELECT 1 FROM pg_database WHERE datname = '$db'") == 1 ]] && continue
+        if _pg_brain_query "CREATE DATABASE $db" >/dev/null; then
+            say "postgres: created database $db (owner $PG_ROLE) on the reused server"
+        else
+            say "postgres: WARNING: database $db is missing on the reused server and $PG_ROLE cannot create it"
+        fi
+    done
 }
 
 _pg_init() {
@@ -112,12 +159,14 @@ _pg_init() {
     echo "include_if_exists = 'eb_overrides.conf'" >>"$PG_DATA/postgresql.conf"
 }
 
-# Render infra/postgres/postgresql.conf (+ the socket dir, which depends on the run dir).
+# Render infra/postgres/postgresql.conf (+ the socket dir, which depends on the run dir, and the
+# port, EB_PG_PORT: the last setting of a file wins).
 _pg_write_conf() {
     local conf=$PG_DATA/eb_overrides.conf
     {
         cat "$INFRA_DIR/postgres/postgresql.conf"
         echo "unix_socket_directories = '$PG_SOCK'"
+        echo "port = $PG_PORT"
     } >"$conf.tmp"
     chown postgres:postgres "$conf.tmp"
     mv "$conf.tmp" "$conf"
@@ -146,9 +195,13 @@ postgres_up() {
     if [[ -z $bindir ]] || ! command -v pg_isready >/dev/null; then
         apt_install postgresql || fail postgres "apt-get install postgresql failed"
         bindir=$(_pg_bindir) || fail postgres "no initdb under /usr/lib/postgresql/*/bin after install"
+        _pg_manual_new_clusters
     fi
     _pg_locate
-    _pg_stop_system_clusters
+    if ! _pg_running_pid >/dev/null && port_open "$PG_HOST" "$PG_PORT"; then
+        _pg_reuse_foreign
+        return 0
+    fi
     local major
     major=$(basename "$(dirname "$bindir")")
     if [[ -f $PG_DATA/PG_VERSION && $(cat "$PG_DATA/PG_VERSION") != "$major" ]]; then
@@ -156,12 +209,14 @@ postgres_up() {
     fi
 
     if _pg_running_pid >/dev/null; then
+        local running_port
+        running_port=$(sed -n 4p "$PG_DATA/postmaster.pid" | tr -d '[:space:]')
+        if [[ $running_port != "$PG_PORT" ]]; then
+            fail postgres "this run dir's cluster runs on port $running_port, not EB_PG_PORT=$PG_PORT; move it with: infra/down.sh postgres && infra/up.sh postgres"
+        fi
         say "postgres: already running on $PG_HOST:$PG_PORT"
         _pg_write_conf
     else
-        if port_open "$PG_HOST" "$PG_PORT"; then
-            fail postgres "port $PG_PORT is taken by a process that is not our cluster (see pg_lsclusters; ss -ltnp)"
-        fi
         _pg_clean_stale_pid
         _pg_prepare_dirs
         [[ -f $PG_DATA/PG_VERSION ]] || _pg_init "$bindir"
@@ -182,7 +237,11 @@ postgres_down() {
     local bindir pid
     _pg_locate
     if ! pid=$(_pg_running_pid); then
-        say "postgres: down"
+        if port_open "$PG_HOST" "$PG_PORT"; then
+            say "postgres: down here; $PG_HOST:$PG_PORT is served by $(port_holder "$PG_PORT"), not started from this run dir: left running"
+        else
+            say "postgres: down"
+        fi
         return 0
     fi
     bindir=$(_pg_bindir) || fail postgres "postgres runs (pid $pid) but no pg_ctl is installed"
@@ -201,10 +260,16 @@ postgres_status() {
         return 1
     fi
     if ! pid=$(_pg_running_pid); then
-        if port_open "$PG_HOST" "$PG_PORT"; then
-            echo "foreign PostgreSQL on $PG_HOST:$PG_PORT (not started by infra/)"
-        else
+        local wal
+        if ! port_open "$PG_HOST" "$PG_PORT"; then
             echo "down"
+        elif ! wal=$(_pg_brain_query 'show wal_level') || [[ -z $wal ]]; then
+            echo "foreign, not usable: $(port_holder "$PG_PORT") on $PG_HOST:$PG_PORT (not started from this run dir; login as $PG_ROLE fails)"
+        elif [[ $wal != logical ]]; then
+            echo "foreign, not usable: PostgreSQL on $PG_HOST:$PG_PORT (not started from this run dir; wal_level=$wal, not logical)"
+        else
+            echo "up $PG_HOST:$PG_PORT (foreign, reused: not started from this run dir; PostgreSQL $(_pg_brain_query 'show server_version'), wal_level=$wal)"
+            return 0
         fi
         return 1
     fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Print one line per service; exit 0 only when every named service is healthy.
+# Print one line per service; exit 0 only when every named service is healthy. A compatible
+# service not started from this run dir counts as healthy: "up ... (foreign, reused: ...)".
 # Usage: infra/status.sh [all|postgres|redis|kafka|mariadb]...   (default: all)
 # shellcheck source=infra/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["BrainSettings", "Profile"]
@@ -38,7 +38,11 @@ class BrainSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EB_", extra="forbid", frozen=True)
 
     profile: Profile = Profile.EMBEDDED
-    run_dir: Path = Field(default=Path(".run"), description="Where local data, logs and stores live.")
+    run_dir: Path = Field(
+        default=Path(".run"),
+        validate_default=True,
+        description="Where local data, logs and stores live (relative: to the current directory).",
+    )
 
     database_url: str = Field(
         default="", description="SQLAlchemy URL of the operational DB (default: the profile's)."
@@ -49,7 +53,7 @@ class BrainSettings(BaseSettings):
         default="", description="Prefix of every Kafka topic name (isolated environments)."
     )
     redis_url: str = "redis://127.0.0.1:6379/0"
-    feast_repo: Path = Path("feature_repo")
+    feast_repo: Path = Field(default=Path("feature_repo"), validate_default=True)
     mlflow_tracking_uri: str = Field(
         default="", description="MLflow tracking and registry URI (default: the profile's)."
     )
@@ -67,8 +71,6 @@ class BrainSettings(BaseSettings):
         data = dict(data)
         profile = Profile(data.get("profile") or Profile.EMBEDDED)
         run_dir = Path(data.get("run_dir") or ".run").resolve()
-        data["run_dir"] = run_dir
-        data["feast_repo"] = Path(data.get("feast_repo") or "feature_repo").resolve()
         embedded = profile is Profile.EMBEDDED
         if not data.get("database_url"):
             data["database_url"] = (
@@ -79,6 +81,11 @@ class BrainSettings(BaseSettings):
                 f"sqlite:///{run_dir / 'embedded' / 'mlflow.db'}" if embedded else _SERVICES_MLFLOW
             )
         return data
+
+    @field_validator("run_dir", "feast_repo")
+    @classmethod
+    def _absolute(cls, path: Path) -> Path:
+        return path.resolve()
 
     @property
     def db_url(self) -> str:

@@ -29,6 +29,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 
+from kernel.errors import EnterpriseBrainError
 from kernel.settings import BrainSettings
 from models.training import TrainedModel
 
@@ -36,6 +37,8 @@ __all__ = [
     "ALIASES",
     "Alias",
     "SKOPS_TRUSTED",
+    "ModelNotRegistered",
+    "ModelVersionSummary",
     "RegisteredModel",
     "artifact_root",
     "champion_metrics",
@@ -43,6 +46,7 @@ __all__ = [
     "log_and_register",
     "model_uri",
     "promote",
+    "registered_versions",
     "tracking_uri",
 ]
 
@@ -58,6 +62,22 @@ class RegisteredModel:
     name: str
     version: str
     run_id: str
+    metrics: dict[str, float]
+
+
+class ModelNotRegistered(EnterpriseBrainError):
+    """The registry has no such model (or no such version of it)."""
+
+    status = 404
+    code = "model-not-registered"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersionSummary:
+    name: str
+    version: str
+    aliases: tuple[str, ...]
+    feature_service: str | None
     metrics: dict[str, float]
 
 
@@ -184,5 +204,46 @@ def promote(tracking: str, name: str, version: str, alias: Alias) -> None:
     if alias not in ALIASES:
         raise ValueError(f"alias must be one of {ALIASES}, got {alias!r}")
     client = MlflowClient(tracking_uri=tracking, registry_uri=tracking)
-    client.get_model_version(name, version)  # raises if the version does not exist
+    try:
+        client.get_model_version(name, version)
+    except MlflowException:
+        raise ModelNotRegistered(
+            f"no version {version} of model {name!r} in the registry at {tracking} (brain models list)"
+        ) from None
     client.set_registered_model_alias(name, alias, version)
+
+
+def registered_versions(tracking: str, name: str | None = None) -> list[ModelVersionSummary]:
+    """Every version of ``name`` (every registered model when ``None``), oldest first, with its
+    aliases, feature service and headline metrics. ``ModelNotRegistered`` for an unknown name."""
+    client = MlflowClient(tracking_uri=tracking, registry_uri=tracking)
+    if name is None:
+        names = sorted(m.name for m in client.search_registered_models())
+    else:
+        try:
+            client.get_registered_model(name)
+        except MlflowException:
+            known = ", ".join(sorted(m.name for m in client.search_registered_models())) or "none"
+            raise ModelNotRegistered(
+                f"no model {name!r} in the registry at {tracking} (registered: {known})"
+            ) from None
+        names = [name]
+    out: list[ModelVersionSummary] = []
+    for model_name in names:
+        # search_model_versions leaves ``aliases`` empty on some backends: the registered model has them
+        aliases: dict[str, list[str]] = {}
+        for alias, version in client.get_registered_model(model_name).aliases.items():
+            aliases.setdefault(str(version), []).append(alias)
+        versions = client.search_model_versions(f"name='{model_name}'")
+        for v in sorted(versions, key=lambda m: int(m.version)):
+            run = client.get_run(v.run_id) if v.run_id else None
+            out.append(
+                ModelVersionSummary(
+                    name=model_name,
+                    version=str(v.version),
+                    aliases=tuple(sorted(aliases.get(str(v.version), []))),
+                    feature_service=run.data.tags.get("feature_service") if run else None,
+                    metrics=dict(run.data.metrics) if run else {},
+                )
+            )
+    return out

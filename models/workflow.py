@@ -6,6 +6,8 @@ model fixed here (a new service version is a new model contract: change it here,
 
 from __future__ import annotations
 
+import tempfile
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,6 +36,7 @@ __all__ = [
     "build_training_frame",
     "simulated_world",
     "train_and_register",
+    "train_on_simulated_bank",
     "training_sandbox",
 ]
 
@@ -111,3 +114,40 @@ def train_and_register(
         artifacts=artifact_root(settings),
     )
     return trained, registered
+
+
+def train_on_simulated_bank(
+    model: ModelName,
+    settings: PipelineSettings,
+    *,
+    customers: int,
+    seed: int,
+    now: datetime,
+    fraud_share: float = 0.05,
+) -> tuple[TrainedModel, RegisteredModel, int]:
+    """Simulate a bank in a throw-away embedded sandbox (its own SQLite and Feast stores, so it
+    never mixes with the profile's customers), stream it into the features, train ``model`` and
+    register a new version in the profile's MLflow. Returns the model, its registration and the
+    training frame's row count."""
+    with tempfile.TemporaryDirectory(prefix="brain-train-") as sandbox:
+        world = simulated_world(
+            training_sandbox(settings, Path(sandbox)),
+            customers=customers,
+            seed=seed,
+            now=now,
+            fraud_share=fraud_share,
+        )
+        behaviour = world.bank.behaviour
+        assert behaviour is not None  # fraud_share > 0 simulates behaviour
+        frame = build_training_frame(
+            model,
+            world.store,
+            world.engine,
+            world.bank.events(),
+            fraud_event_ids=sorted(behaviour.fraud_transactions),
+            credit_outcomes=behaviour.credit_default,
+            as_of=behaviour.credit_applied_at,
+        )
+        world.engine.dispose()
+    trained, registered = train_and_register(model, frame, settings)
+    return trained, registered, len(frame)

@@ -21,6 +21,7 @@ from identity import load_settings as load_identity_settings
 from kernel.events import BrainEvent, CustomerChanged, Topic, event_key, parse_event, topic_of
 from kernel.storage import create_db_engine, migrate
 from kernel.transport import EventConsumer, EventPublisher, InProcessBus
+from pipelines.dlq import DeadLetters
 from pipelines.metrics import EVENTS_PRODUCED
 from pipelines.processors import (
     Customer360Handler,
@@ -134,8 +135,12 @@ def bootstrap(
         Customer360Handler(engine, batched=True),
         features_handler,
     ]
+    dead_letters = DeadLetters(engine)  # a bad record reaches its DLQ once, not once per group
     runners = [
-        ProcessorRunner(h, consumer(h), publisher, poll_timeout_ms=settings.poll_timeout_ms) for h in handlers
+        ProcessorRunner(
+            h, consumer(h), publisher, poll_timeout_ms=settings.poll_timeout_ms, dead_letters=dead_letters
+        )
+        for h in handlers
     ]
     log.info(
         "pipeline bootstrapped: profile=%s, %d transactions warmed into windows",

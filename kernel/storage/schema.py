@@ -34,6 +34,8 @@ __all__ = [
     "connector_state",
     "channel_activity",
     "customer_360",
+    "dead_letter",
+    "dlq_replay",
     "customer_360_key",
     "customer_source_record",
     "decision_log",
@@ -225,6 +227,29 @@ processed_event = Table(
     Column("consumer", String(64), primary_key=True),
     Column("event_id", String(64), primary_key=True),
     Column("processed_at", Ts, nullable=False),
+)
+
+#: One row per source record a processor dead-lettered (its topic, partition and offset): the
+#: first consumer group to reject it publishes it to ``<topic>.dlq``, the others add their name.
+dead_letter = Table(
+    "dead_letter",
+    metadata,
+    Column("source_topic", String(255), primary_key=True),
+    Column("source_partition", Integer, primary_key=True),
+    Column("source_offset", BigInteger, primary_key=True),
+    Column("processors", Json, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("dead_lettered_at", Ts, nullable=False),
+)
+
+#: DLQ records ``brain dlq replay`` re-sent successfully (by their position on the DLQ topic).
+dlq_replay = Table(
+    "dlq_replay",
+    metadata,
+    Column("dlq_topic", String(255), primary_key=True),
+    Column("dlq_partition", Integer, primary_key=True),
+    Column("dlq_offset", BigInteger, primary_key=True),
+    Column("replayed_at", Ts, nullable=False),
 )
 
 unresolved_event = Table(

@@ -2,6 +2,7 @@
 
 from kernel.transport._inprocess import InProcessBus, InProcessConsumer, InProcessPublisher
 from kernel.transport._ports import EventConsumer, EventPublisher, Record
+from kernel.transport._warnings import silence_kafka_client_deprecations
 
 __all__ = [
     "EventConsumer",
@@ -10,4 +11,5 @@ __all__ = [
     "InProcessConsumer",
     "InProcessPublisher",
     "Record",
+    "silence_kafka_client_deprecations",
 ]

@@ -1,7 +1,8 @@
 """The consumer loop every processor shares: poll, validate, handle, commit after success.
 
 * An event that fails validation (or that a handler rejects as invalid, a 4xx error) goes to the
-  DLQ per :class:`pipelines.dlq.DlqPolicy` and the loop continues.
+  DLQ per :class:`pipelines.dlq.DlqPolicy` (once, whichever group rejects it first, when the runner
+  has the :class:`pipelines.dlq.DeadLetters` ledger) and the loop continues.
 * Any other failure (database or broker down) rewinds to the last committed offset and retries
   with backoff; handlers are idempotent on ``event_id``, so the redelivered events change nothing.
 """
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 from kernel.errors import EnterpriseBrainError
 from kernel.events import BrainEvent, parse_event
 from kernel.transport import EventConsumer, EventPublisher
-from pipelines.dlq import DlqPolicy, dead_letter
+from pipelines.dlq import DeadLetters, DlqPolicy, dead_letter
 from pipelines.metrics import EVENTS_CONSUMED, EVENTS_FAILED, PROCESSING_SECONDS
 
 __all__ = ["Handler", "ProcessorRunner"]
@@ -47,11 +48,13 @@ class ProcessorRunner:
         policy: DlqPolicy = DlqPolicy.DEAD_LETTER,
         poll_timeout_ms: int = 200,
         max_backoff_s: float = 5.0,
+        dead_letters: DeadLetters | None = None,
     ) -> None:
         self.handler = handler
         self._consumer = consumer
         self._dlq = dlq_publisher
         self._policy = policy
+        self._dead_letters = dead_letters
         self._poll_timeout_ms = poll_timeout_ms
         self._max_backoff_s = max_backoff_s
         self.handled = 0
@@ -75,7 +78,7 @@ class ProcessorRunner:
                 EVENTS_FAILED.labels(name, record.topic, "invalid").inc()
                 if self._policy is DlqPolicy.HALT:
                     raise
-                dead_letter(self._dlq, record, f"{exc.code}: {exc.detail}", name)
+                dead_letter(self._dlq, record, f"{exc.code}: {exc.detail}", name, self._dead_letters)
             else:
                 consumed = self._consumed.get(record.topic)
                 if consumed is None:

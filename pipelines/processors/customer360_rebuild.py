@@ -25,6 +25,7 @@ from sqlalchemy import Engine, delete, select
 from customer360 import clear_projection, refresh_golden, refresh_risk
 from kernel.storage.schema import customer_360, customer_360_key, identity_record, risk_profile
 from kernel.transport import EventConsumer, EventPublisher
+from pipelines.dlq import DeadLetters
 from pipelines.processors._runner import ProcessorRunner
 from pipelines.processors.customer360 import Customer360Handler
 
@@ -53,7 +54,7 @@ def replay_customer360(
     handler = Customer360Handler(engine, batched=True)
     with engine.begin() as conn:
         clear_projection(conn, handler.name)
-    runner = ProcessorRunner(handler, consumer, dlq, poll_timeout_ms=200)
+    runner = ProcessorRunner(handler, consumer, dlq, poll_timeout_ms=200, dead_letters=DeadLetters(engine))
     try:
         while True:
             took = runner.run_once()

@@ -2,9 +2,10 @@
 
 A CRM customer whose ``KYCStatus`` the mapping does not know is dead-lettered by the polling
 connector. A replay with the unfixed mapping leaves it failing; after the fix (a mappings folder
-with the new value) the replay publishes its event; replaying again publishes nothing (the
-replay group's offset moved), and a replay from scratch re-publishes the *same* event id, which
-the identity processor (idempotent on ``event_id``) applies once.
+with the new value) the replay publishes its event; replaying again reads it again (every replay
+reads the whole DLQ) and says it was replayed before, re-sending nothing. The replayed event has
+the id the row would have had, which the identity processor (idempotent on ``event_id``) applies
+once however often it is delivered.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from pipelines.connectors import Connector, ConnectorStore, PollingSource, load_mappings
 from pipelines.connectors._mapping import mappings_dir
 from pipelines.connectors._replay import replay_dlq
+from pipelines.dlq import ReplayLedger
 from pipelines.processors import IdentityHandler
 from pipelines.simulator._sources_ddl import CRM_DDL
 
@@ -33,10 +35,15 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 KEY = b"integration-card-key-0123456789"
 
 
-def _replay(prefix: str, publisher: KafkaEventPublisher, group: str, root: Path | None):
-    consumer = KafkaEventConsumer(KAFKA, "t", group, ["customer.events.dlq"], prefix)
+def _replay(prefix: str, publisher: KafkaEventPublisher, ledger: ReplayLedger, root: Path | None):
+    # a group of its own each time, as `brain dlq replay` does: the whole DLQ from its beginning
+    consumer = KafkaEventConsumer(
+        KAFKA, "t", f"replay-{uuid.uuid4().hex[:6]}", ["customer.events.dlq"], prefix
+    )
     try:
-        return replay_dlq("customer.events", consumer, publisher, KEY, idle_polls=4, mappings_root=root)
+        return replay_dlq(
+            "customer.events", consumer, publisher, KEY, idle_polls=4, mappings_root=root, ledger=ledger
+        )
     finally:
         consumer.close()
 
@@ -76,39 +83,35 @@ def test_a_dead_lettered_row_is_replayed_after_the_mapping_fix_and_processed_onc
         assert ConnectorStore(pg_engine).states()[0].errors == 1
         source.dispose()
 
-    unfixed = _replay(topic_prefix, publisher, "replay-1", None)
+    ledger = ReplayLedger(pg_engine)
+    unfixed = _replay(topic_prefix, publisher, ledger, None)
     assert (unfixed.read, unfixed.replayed, unfixed.still_failing) == (1, 0, 1)
 
     fixed = tmp_path / "mappings"
     shutil.copytree(mappings_dir() / "crm", fixed / "crm")
     path = fixed / "crm" / "Customers.yaml"
     path.write_text(path.read_text().replace("Verified: verified,", "Verified: verified, OnHold: pending,"))
-    first = _replay(topic_prefix, publisher, "replay-2", fixed)
+    first = _replay(topic_prefix, publisher, ledger, fixed)
     assert (first.read, first.replayed, first.still_failing) == (1, 1, 0)
-    again = _replay(topic_prefix, publisher, "replay-2", fixed)  # same group: already replayed
-    assert again.read == 0
-    scratch = _replay(topic_prefix, publisher, "replay-3", fixed)  # an operator replays it all again
-    assert scratch.replayed == 1
+    again = _replay(topic_prefix, publisher, ledger, fixed)  # the record is still on the DLQ
+    assert (again.read, again.replayed_before, again.replayed) == (1, 1, 0)
+    assert "replayed earlier 1" in again.summary("customer.events.dlq")
     publisher.close()
 
-    records = _events(topic_prefix, 3)
+    records = _events(topic_prefix, 2)
     events = [parse_event("customer.events", r.value) for r in records]
-    assert len(events) == 3
+    assert len(events) == 2
     flagged = [(e, bool(dict(r.headers).get("replayed_from"))) for e, r in zip(events, records, strict=True)]
-    replayed = [e for e, again in flagged if again]
+    (replayed,) = [e for e, again in flagged if again]
     (original,) = [e for e, again in flagged if not again]
-    assert len(replayed) == 2 and replayed[0].event_id == replayed[1].event_id
-    assert isinstance(replayed[0], CustomerChanged) and replayed[0].payload.kyc_status == "pending"
-    # records come from several partitions: no order across them, so look at the replayed ones
-    sources = [dict(r.headers).get("replayed_from") for r in records]
-    assert sorted(sources, key=lambda h: h or b"") == [None, b"customer.events.dlq", b"customer.events.dlq"]
+    assert isinstance(replayed, CustomerChanged) and replayed.payload.kyc_status == "pending"
 
     bus = InProcessBus()
     identity = IdentityHandler(pg_engine, bus.publisher())
     identity.handle(original)  # records come from several partitions: not necessarily events[0]
-    identity.handle(replayed[0])
+    identity.handle(replayed)
     effects = {parse_event("identity.events", r.value).event_id for r in bus.records("identity.events")}
-    identity.handle(replayed[1])  # the second replay's copy: same id → no new effect (outbox re-sent)
+    identity.handle(replayed)  # delivered again: same id → no new effect (outbox re-sent)
     after = {parse_event("identity.events", r.value).event_id for r in bus.records("identity.events")}
     assert after == effects and len(effects) == 2
     with pg_engine.connect() as conn:

@@ -2,6 +2,9 @@ import json
 import time
 
 import pytest
+from fastapi.testclient import TestClient
+
+from bento_service.app import api_version, build_app
 from sqlalchemy import func, select
 
 from bento_service.decision_log import verify_chain
@@ -149,7 +152,31 @@ def test_login_and_credit_decisions(api):
     assert bad.status_code == 422
 
 
-def test_the_mounted_floor_for_benchmarks_answers_without_auth_and_stays_out_of_the_schema(api):
-    response = api.client.post("/v1/noop/mounted")
-    assert (response.status_code, response.json()) == (200, {"ok": True})
-    assert "/v1/noop/mounted" not in api.client.get("/openapi.json").json()["paths"]
+def test_the_mounted_floor_exists_only_in_the_bench_configuration(api):
+    assert api.client.post("/v1/noop/mounted").status_code == 404  # the production app has none
+    with TestClient(build_app(api.deps, bench_routes=True)) as bench:
+        response = bench.post("/v1/noop/mounted")
+        assert (response.status_code, response.json()) == (200, {"ok": True})
+        assert "/v1/noop/mounted" not in bench.get("/docs.json").json()["paths"]
+
+
+def test_one_openapi_document_with_the_projects_identity_and_versioned_paths(api):
+    doc = api.client.get("/docs.json").json()
+    assert doc["info"]["title"] == "Wekeza Enterprise Brain"
+    assert doc["info"]["version"] == api_version() != "None"
+    assert "BentoML" not in json.dumps(doc["info"])
+    paths = set(doc["paths"])
+    assert {"/v1/customer/{gcid}", "/v1/customers", "/v1/identity/{gcid}", "/v1/decisions/transaction"} <= paths
+    assert {"/healthz", "/metrics"} <= paths  # BentoML's, served beside the app
+    assert not [p for p in paths if not p.startswith("/v1/") and p not in {"/healthz", "/livez", "/readyz", "/metrics"}]
+    assert api.client.get("/openapi.json").status_code == 404  # no second document
+    assert api.client.get("/docs").status_code == 200
+
+
+def test_the_first_unversioned_customer_paths_still_answer_the_same(api):
+    gcid = _decide(api).json()["gcid"]
+    headers = api.token("customer:read")
+    old = api.client.get(f"/customer/{gcid}", headers=headers)
+    new = api.client.get(f"/v1/customer/{gcid}", headers=headers)
+    assert old.status_code == new.status_code == 200
+    assert old.json()["customer"] == new.json()["customer"]

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.unit
 
 
 def test_an_app_without_dependencies_answers_a_configuration_problem() -> None:
-    with TestClient(build_app()) as client:
+    with TestClient(build_app(bench_routes=True)) as client:
         response = client.get("/v1/decisions/decision-1", headers={"Authorization": "Bearer x.y.z"})
         assert client.post("/v1/noop/mounted").json() == {"ok": True}  # needs no dependencies
     assert response.status_code == 500
