@@ -123,7 +123,7 @@ class ChampionModel:
             self._reported_missing = True
             if self._alias == "champion":
                 _log.info(
-                    "no %s@champion registered: its decisions use rules alone until one is promoted",
+                    "no %s@champion registered: rules decide alone until one is promoted",
                     self._name,
                 )
             else:

@@ -36,7 +36,7 @@ class ServiceSettings(BrainSettings):
     )
     bench_routes: bool = Field(
         default=False,
-        description="Serve the benchmark's no-op floors (POST /v1/noop, /v1/noop/mounted); never in production",
+        description="Serve the benchmark's no-op floors (/v1/noop, /v1/noop/mounted); never in production",
     )
     shadow_rule_sets: list[Path] = Field(
         default_factory=list, description="Rule sets evaluated and logged only"

@@ -15,19 +15,8 @@ import typer
 if TYPE_CHECKING:
     import pandas as pd
 
-from identity import (
-    DEFAULT_SETTINGS_PATH,
-    FieldRecord,
-    FileMapping,
-    IdentitySettings,
-    Linker,
-    bulk_clusters,
-    default_settings,
-    fields_of,
-    standardise,
-    train,
-    wekeza_settings,
-)
+    from identity import FieldRecord, FileMapping, IdentitySettings
+
 
 __all__ = ["LoadedRecords", "app", "load_records", "resolve_records", "simulated_records", "train_default"]
 
@@ -58,6 +47,8 @@ def _read(path: Path, columns: set[str]) -> pd.DataFrame:
 
 
 def load_records(inputs: list[Path], mapping: FileMapping) -> LoadedRecords:
+    from identity import standardise
+
     out = LoadedRecords([], [], [])
     for path in inputs:
         spec = mapping.for_file(path.name)
@@ -75,6 +66,8 @@ def load_records(inputs: list[Path], mapping: FileMapping) -> LoadedRecords:
 
 
 def resolve_records(records: list[FieldRecord], settings: IdentitySettings, mode: str) -> list[int]:
+    from identity import Linker, bulk_clusters
+
     if mode == "bulk":
         return bulk_clusters(records, settings)
     linker = Linker(settings)
@@ -102,6 +95,8 @@ def resolve(
     """Resolve customer files to GCIDs; writes ``source,record_id,gcid`` in input order."""
     import yaml
 
+    from identity import FileMapping, IdentitySettings, default_settings, train
+
     if mode not in ("online", "bulk"):
         raise typer.BadParameter("--mode must be online or bulk")
     mapping = FileMapping.parse(yaml.safe_load(mapping_file.read_text()))
@@ -125,6 +120,7 @@ def resolve(
 
 def simulated_records(customers: int, seed: int) -> tuple[list[FieldRecord], list[tuple[str, str]]]:
     """The simulator's customer events as the processor sees them, and their ``(system, key)``."""
+    from identity import fields_of
     from pipelines.identity_graph import identity_record_of
     from pipelines.simulator import simulate_bank
 
@@ -140,13 +136,17 @@ TRAIN_CUSTOMERS, TRAIN_SEED, TRAIN_M_FLOOR = 20_000, 20261125, 0.002
 
 @app.command("train-default")
 def train_default(
-    output: Annotated[Path, typer.Option("--output", help="Where to write the trained settings")] = (
-        DEFAULT_SETTINGS_PATH
-    ),
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", help="Where to write the trained settings (default: the shipped ones)"),
+    ] = None,
     customers: Annotated[int, typer.Option(help="Simulated people")] = TRAIN_CUSTOMERS,
     seed: Annotated[int, typer.Option(help="Simulator seed")] = TRAIN_SEED,
 ) -> None:
     """EM-train the Wekeza settings on simulated customer events (no labels) and write them."""
+    from identity import DEFAULT_SETTINGS_PATH, train, wekeza_settings
+
+    output = output or DEFAULT_SETTINGS_PATH
     records, _ = simulated_records(customers, seed)
     t0 = time.perf_counter()
     settings = train(wekeza_settings(), records, m_floor=TRAIN_M_FLOOR, monotone="ordered")

@@ -7,7 +7,6 @@ model fixed here (a new service version is a new model contract: change it here,
 from __future__ import annotations
 
 import tempfile
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import ColumnElement, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kernel.events import dlq_topic
@@ -77,7 +77,7 @@ class DeadLetters:
             self.seen_by(record, processor)
 
 
-def _source_key(record: Record) -> tuple[object, ...]:
+def _source_key(record: Record) -> tuple[ColumnElement[bool], ...]:
     return (
         dead_letter_t.c.source_topic == record.topic,
         dead_letter_t.c.source_partition == record.partition,

@@ -125,19 +125,24 @@ def test_direct_service_read_equals_feast_on_fresh_rows_and_nulls_rows_older_tha
 
     # one read of the entity serves the rules' context and every model's service: one round trip
     request = {"request_amount": 1234.5, "request_epoch": epoch}
-    feast = {
+    answers = {
         service: store.service_online(service, [{"gcid": "g-b", **request}])
         for service in ("fraud_v1", "credit_v1")
     }
     context = store.online_features("g-b")
     online: Any = store.store._get_provider().online_store
-    trips = []
+    trips: list[int] = []
     original = online._read_hash_fields
-    online._read_hash_fields = lambda *a, **kw: trips.append(1) or original(*a, **kw)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        trips.append(1)
+        return original(*args, **kwargs)
+
+    online._read_hash_fields = counted
     try:
         entity = direct.read_entity("g-b")
-        served = {service: entity.service(service, request) for service in feast}
-        assert (served, entity.decision_context()) == (feast, context)
+        served = {service: entity.service(service, request) for service in answers}
+        assert (served, entity.decision_context()) == (answers, context)
     finally:
         online._read_hash_fields = original
     assert len(trips) == 1

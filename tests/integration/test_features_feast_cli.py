@@ -100,7 +100,8 @@ def test_every_feast_command_works_from_the_feature_repo_with_no_environment_var
                     break
                 except httpx.HTTPError:
                     time.sleep(1)
-            assert status == 200, ui.stderr.read().decode()[-3000:] if ui.poll() is not None else status
+            died = ui.poll() is not None and ui.stderr is not None
+            assert status == 200, ui.stderr.read().decode()[-3000:] if died and ui.stderr else status
         finally:
             os.killpg(ui.pid, signal.SIGTERM)
 

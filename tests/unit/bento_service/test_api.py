@@ -3,10 +3,9 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
-
-from bento_service.app import api_version, build_app
 from sqlalchemy import func, select
 
+from bento_service.app import api_version, build_app
 from bento_service.decision_log import verify_chain
 from bento_service.outbox import decision_relay
 from kernel.storage.schema import decision_outbox
@@ -166,9 +165,18 @@ def test_one_openapi_document_with_the_projects_identity_and_versioned_paths(api
     assert doc["info"]["version"] == api_version() != "None"
     assert "BentoML" not in json.dumps(doc["info"])
     paths = set(doc["paths"])
-    assert {"/v1/customer/{gcid}", "/v1/customers", "/v1/identity/{gcid}", "/v1/decisions/transaction"} <= paths
+    assert {
+        "/v1/customer/{gcid}",
+        "/v1/customers",
+        "/v1/identity/{gcid}",
+        "/v1/decisions/transaction",
+    } <= paths
     assert {"/healthz", "/metrics"} <= paths  # BentoML's, served beside the app
-    assert not [p for p in paths if not p.startswith("/v1/") and p not in {"/healthz", "/livez", "/readyz", "/metrics"}]
+    assert not [
+        p
+        for p in paths
+        if not p.startswith("/v1/") and p not in {"/healthz", "/livez", "/readyz", "/metrics"}
+    ]
     assert api.client.get("/openapi.json").status_code == 404  # no second document
     assert api.client.get("/docs").status_code == 200
 

@@ -20,4 +20,3 @@ def test_an_unregistered_champion_is_one_info_line_and_a_challenger_none(tmp_pat
         ("INFO", "no fraud@champion registered: rules decide alone until one is promoted")
     ]
     assert not champion.ready and champion.feature_service is None
-

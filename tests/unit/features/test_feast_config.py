@@ -78,9 +78,9 @@ def test_services_config_uses_redis_from_settings(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("yaml_text", "message"),
     [
-        ("project: p\nregistry: ${EB_NOT_A_SETTING}/r.db\nprovider: local\n", "EB_NOT_A_SETTING"),
-        ("- not\n- a mapping\n", "not a mapping"),
-        ("project: p\nprovider: local\n", "invalid feature store config"),
+        ("- not\n- a mapping\n", "not a feature store config"),
+        ("project: p\nprovider: local\n", "not a feature store config with a registry"),
+        ("project: p p\nprovider: local\nregistry: {path: r.db}\n", "invalid feature store config"),
     ],
 )
 def test_bad_yaml_is_a_configuration_error(tmp_path: Path, yaml_text: str, message: str) -> None:
@@ -89,3 +89,12 @@ def test_bad_yaml_is_a_configuration_error(tmp_path: Path, yaml_text: str, messa
 
     with pytest.raises(ConfigurationError, match=message):
         render_repo_config(settings)
+
+
+def test_the_yamls_name_the_checkouts_run_dir_so_the_cli_needs_no_environment() -> None:
+    import yaml
+
+    for name, profile in (("feature_store.yaml", "embedded"), ("feature_store.services.yaml", "services")):
+        text = (REPO / name).read_text()
+        assert "${" not in text, name  # no placeholder the feast CLI cannot fill
+        assert yaml.safe_load(text)["registry"]["path"] == f"../.run/{profile}/feast_registry.db"
