@@ -61,8 +61,8 @@ clean: ## Remove the run directory (data of the local services and embedded stor
 
 .PHONY: bento
 bento: venv ## Build the Bento of the API (bentofile.yaml; models stay in the MLflow registry)
-	mkdir -p .run/bento
-	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt -o .run/bento/requirements.txt >/dev/null
+	mkdir -p build
+	$(UV) export --frozen --no-dev --no-hashes --no-emit-project --format requirements-txt -o build/bento-requirements.txt >/dev/null
 	$(BIN)/bentoml build
 
 .PHONY: bench-decisions help venv run infra-up infra-down lint types lock-check feast-plan schemas check test-unit test-integration test clean

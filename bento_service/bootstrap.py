@@ -7,7 +7,6 @@ serve the dependencies it returns with ``build_app(deps)`` (:mod:`bento_service.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -79,7 +78,7 @@ def _rule_sets(paths: list[Path]) -> dict[DecisionType, RuleSet]:
 
 
 def _registered_models(settings: ServiceSettings, alias: str) -> dict[DecisionType, Scorer]:
-    """The MLflow models at ``alias``, loaded in the background and following the alias when it
+    """The MLflow models at ``alias``, loaded before the API serves and following the alias when it
     moves: the ``champion`` scores the answer (rules alone until one is promoted); the
     ``challenger`` is scored and logged beside it, never answering (skipped while none is set)."""
     from bento_service.champion import ChampionModel  # MLflow import is slow: only when used
@@ -89,7 +88,9 @@ def _registered_models(settings: ServiceSettings, alias: str) -> dict[DecisionTy
     fraud = ChampionModel(uri, settings.fraud_model, alias=alias, poll_interval_s=poll)
     credit = ChampionModel(uri, settings.credit_model, alias=alias, poll_interval_s=poll)
     for model in (fraud, credit):
-        threading.Thread(target=model.start, name=f"load-{model.name}-{alias}", daemon=True).start()
+        # the first load before the API serves: a decision never races the model's load for the
+        # CPU (a load takes seconds of compute); then the alias is polled in the background
+        model.start()
     return {DecisionType.TRANSACTION: fraud, DecisionType.CREDIT: credit}
 
 

@@ -1,6 +1,7 @@
 """The API as its BentoML users know it: `bentoml build` makes a Bento of it, `bentoml serve` of
 that Bento answers, with the project's one OpenAPI document (models come from the registry)."""
 
+import shutil
 import subprocess
 import sys
 
@@ -13,13 +14,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
 def test_a_built_bento_serves_the_api(tmp_path):
-    requirements = ROOT / ".run" / "bento" / "requirements.txt"  # what bentofile.yaml names
+    requirements = ROOT / "build" / "bento-requirements.txt"  # what bentofile.yaml names
     requirements.parent.mkdir(parents=True, exist_ok=True)
+    uv = [shutil.which("uv")] if shutil.which("uv") else ["python3", "-m", "uv"]  # as make installs it
     subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "uv",
+            *uv,
             "export",
             "--frozen",
             "--no-dev",

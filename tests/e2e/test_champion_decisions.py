@@ -40,7 +40,17 @@ def test_a_promoted_champion_scores_the_next_decisions_without_a_restart(tmp_pat
         run_dir=str(tmp_path), profile="embedded", metrics_port=str(free_port()), model_poll_s="1"
     )
     url = f"http://127.0.0.1:{port}"
-    cmd = [*BRAIN, "run", "--customers", str(CUSTOMERS), "--seed", str(SEED), "--port", str(port)]
+    cmd = [
+        *BRAIN,
+        "run",
+        "--customers",
+        str(CUSTOMERS),
+        "--seed",
+        str(SEED),
+        "--port",
+        str(port),
+        "--no-first-model",
+    ]
     with running([*cmd, "--live-rate", "0"], env, tmp_path / "brain-run.log", url) as api:
         token = _brain(env, "token", "-s", "decision:write", "-s", "decision:read").strip()
         truth = Truth.read(tmp_path / "embedded" / "simulator" / "ground_truth.csv")

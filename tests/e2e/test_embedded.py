@@ -46,6 +46,9 @@ def test_brain_run_serves_customer_360_and_logged_decisions(tmp_path):
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=10) as client:
             decision_id = check_brain_through_the_api(client, truth, CUSTOMERS, SEED)
             assert client.get("/docs.json").status_code == 200
+            # the first run trained and promoted a fraud champion: decisions are scored from the start
+            logged = client.get(f"/v1/decisions/{decision_id}").json()
+            assert logged["decision"]["model_version"] == "fraud/1"
         assert httpx.get(f"{url}/customer/anything", timeout=5).status_code == 401
         api_metrics = httpx.get(f"{url}/metrics", timeout=5).text
         assert 'brain_decisions_total{decision_type="transaction"' in api_metrics

@@ -25,7 +25,7 @@ from kernel.transport import InProcessBus
 from kernel.transport._kafka import KafkaEventConsumer, KafkaEventPublisher
 from pipelines.connectors import Connector, ConnectorStore, PollingSource, load_mappings
 from pipelines.connectors._mapping import mappings_dir
-from pipelines.connectors._replay import replay_dlq
+from pipelines.connectors._replay import dlq_entries, replay_dlq
 from pipelines.dlq import ReplayLedger
 from pipelines.processors import IdentityHandler
 from pipelines.simulator._sources_ddl import CRM_DDL
@@ -96,6 +96,15 @@ def test_a_dead_lettered_row_is_replayed_after_the_mapping_fix_and_processed_onc
     again = _replay(topic_prefix, publisher, ledger, fixed)  # the record is still on the DLQ
     assert (again.read, again.replayed_before, again.replayed) == (1, 1, 0)
     assert "replayed earlier 1" in again.summary("customer.events.dlq")
+    shower = KafkaEventConsumer(
+        KAFKA, "t", f"show-{uuid.uuid4().hex[:6]}", ["customer.events.dlq"], topic_prefix
+    )
+    try:
+        [entry] = dlq_entries("customer.events", shower, ledger, idle_polls=4)  # `brain dlq show`
+    finally:
+        shower.close()
+    assert entry.replayed and entry.rejected_by == "crm-replay" and "OnHold" in entry.error
+    assert entry.source.startswith("crm.Customers@")
     publisher.close()
 
     records = _events(topic_prefix, 2)
