@@ -5,11 +5,13 @@ An event that cannot be parsed or validated is never dropped: the original bytes
 processor moves on. Transient failures (a database or broker down) are retried instead.
 
 Every consumer group of a topic rejects an invalid record alike (validation is the topic's), so
-the record is dead-lettered **once**: :class:`DeadLetters` (the operational database) remembers
-which source records went to the DLQ and which processors rejected them; a processor that finds
-the record already there adds its name and publishes nothing. The record is published before it
-is remembered, so a broker failure in between can at worst publish it twice (``brain dlq show``
-and ``brain dlq replay`` count source records, not copies), never lose it.
+the record is dead-lettered **once**: :class:`DeadLetters` (the operational database) records
+each rejected source record (topic, partition, offset) with the processors that rejected it. The
+first processor to record it (a primary-key insert: groups racing on one record get one winner)
+owns its publication and confirms it after the broker acknowledged; the others add their name
+and publish nothing. An owner that fails between its claim and its confirmation re-delivers the
+record to itself (commit after effect) and publishes it again: a second copy is possible
+(``brain dlq show`` and ``brain dlq replay`` count source records), a loss is not.
 :class:`ReplayLedger` remembers which DLQ records ``brain dlq replay`` re-sent.
 """
 
@@ -42,25 +44,16 @@ class DlqPolicy(StrEnum):
 
 
 class DeadLetters:
-    """Which source records were dead-lettered, and by which processors."""
+    """Which source records were dead-lettered, by which processors; the first to reject a record
+    owns its publication."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def seen_by(self, record: Record, processor: str) -> bool:
-        """True when ``record`` is on the DLQ already (``processor`` is added to its rejecters)."""
-        key = _source_key(record)
-        with self._engine.begin() as conn:
-            row = conn.execute(select(dead_letter_t.c.processors).where(*key)).first()
-            if row is None:
-                return False
-            if processor not in row.processors:
-                conn.execute(
-                    update(dead_letter_t).where(*key).values(processors=[*row.processors, processor])
-                )
-        return True
-
-    def remember(self, record: Record, processor: str, error: str) -> None:
+    def claim(self, record: Record, processor: str, error: str) -> bool:
+        """True when ``processor`` must publish ``record`` to the DLQ: it is the first to reject
+        it, or it was and its publication was not confirmed (it is retrying after a failure).
+        Otherwise its name is added to the record's rejecters."""
         try:
             with self._engine.begin() as conn:
                 conn.execute(
@@ -70,11 +63,27 @@ class DeadLetters:
                         source_offset=record.offset,
                         processors=[processor],
                         error=error,
+                        published=False,
                         dead_lettered_at=datetime.now(UTC),
                     )
                 )
-        except IntegrityError:  # another group published it at the same time: a second copy
-            self.seen_by(record, processor)
+            return True
+        except IntegrityError:
+            pass
+        key = _source_key(record)
+        with self._engine.begin() as conn:
+            row = conn.execute(
+                select(dead_letter_t.c.processors, dead_letter_t.c.published).where(*key)
+            ).one()
+            if processor not in row.processors:
+                processors = [*row.processors, processor]
+                conn.execute(update(dead_letter_t).where(*key).values(processors=processors))
+        return not row.published and row.processors[0] == processor
+
+    def published(self, record: Record) -> None:
+        """The owner's publication of ``record`` is on the broker."""
+        with self._engine.begin() as conn:
+            conn.execute(update(dead_letter_t).where(*_source_key(record)).values(published=True))
 
 
 def _source_key(record: Record) -> tuple[ColumnElement[bool], ...]:
@@ -92,9 +101,9 @@ def dead_letter(
     processor: str,
     ledger: DeadLetters | None = None,
 ) -> bool:
-    """Send ``record`` to ``<topic>.dlq`` unless ``ledger`` knows it is there already; returns
-    whether it was published."""
-    if ledger is not None and ledger.seen_by(record, processor):
+    """Send ``record`` to ``<topic>.dlq`` unless ``ledger`` gives its publication to another
+    processor; returns whether this call published it."""
+    if ledger is not None and not ledger.claim(record, processor, error):
         log.info(
             "%s[%d]@%d: already dead-lettered (%s)", record.topic, record.partition, record.offset, processor
         )
@@ -111,7 +120,7 @@ def dead_letter(
     publisher.publish(dlq_topic(record.topic), record.value, key=key, headers=headers)
     publisher.flush()
     if ledger is not None:
-        ledger.remember(record, processor, error)
+        ledger.published(record)
     EVENTS_DEAD_LETTERED.labels(record.topic).inc()
     log.warning("dead-lettered %s[%d]@%d: %s", record.topic, record.partition, record.offset, error)
     return True

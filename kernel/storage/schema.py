@@ -239,6 +239,7 @@ dead_letter = Table(
     Column("source_offset", BigInteger, primary_key=True),
     Column("processors", Json, nullable=False),
     Column("error", Text, nullable=False),
+    Column("published", Boolean, nullable=False),
     Column("dead_lettered_at", Ts, nullable=False),
 )
 

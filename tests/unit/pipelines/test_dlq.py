@@ -73,3 +73,19 @@ def test_the_replay_ledger_remembers_positions_per_dlq_topic(engine):
     ledger.mark("login.events.dlq", [(0, 1)])
     assert ledger.replayed("customer.events.dlq") == {(0, 4), (2, 9)}
     assert ledger.replayed("login.events.dlq") == {(0, 1)}
+
+
+def test_one_owner_per_record_and_an_unconfirmed_owner_publishes_again(engine):
+    from kernel.transport import Record
+
+    ledger = DeadLetters(engine)
+    record = Record("customer.events", 2, 41, None, b"{")
+    assert ledger.claim(record, "identity", "invalid-event: x") is True  # the owner
+    assert ledger.claim(record, "features", "invalid-event: x") is False  # racing group: named only
+    assert ledger.claim(record, "identity", "invalid-event: x") is True  # owner retrying, not confirmed
+    ledger.published(record)
+    assert ledger.claim(record, "identity", "invalid-event: x") is False
+    assert ledger.claim(record, "customer360", "invalid-event: x") is False
+    with engine.connect() as conn:
+        [row] = conn.execute(dead_letter_t.select()).all()
+    assert (row.processors, row.published) == (["identity", "features", "customer360"], True)

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("source_offset", sa.BigInteger(), nullable=False),
         sa.Column("processors", _JSON, nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("published", sa.Boolean(), nullable=False),
         sa.Column("dead_lettered_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint(
             "source_topic", "source_partition", "source_offset", name=op.f("pk_dead_letter")
