@@ -84,14 +84,8 @@ class DirectOnlineFeatures:
     def read_entity(self, gcid: str) -> EntityFeatures:
         """Every streamed view's row of ``gcid`` in one read (one pipelined round trip on Redis):
         the decision context and the models' feature services are then served from it."""
-        key = EntityKey(join_keys=["gcid"], entity_values=[Value(string_val=gcid)])
-        try:
-            replies = self._read_views(key, DECISION_CONTEXT_V1, self._context.views)
-        except _UNAVAILABLE as exc:
-            raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
-        except FeastError as exc:
-            raise FeatureStoreError(f"online feature read failed: {exc}") from exc
-        return EntityFeatures(self, gcid, _decoded(self._context.views, replies), datetime.now(UTC))
+        rows = self._read(gcid, DECISION_CONTEXT_V1, self._context.views)
+        return EntityFeatures(self, gcid, rows, datetime.now(UTC))
 
     def service_online(
         self, service: str, entity_rows: Sequence[Mapping[str, str | float]]
@@ -101,20 +95,12 @@ class DirectOnlineFeatures:
         if len(entity_rows) != 1:
             return {k: list(v) for k, v in self._store.service_online(service, entity_rows).items()}
         (row,) = entity_rows
-        plan = self._plans.get(service) or self._plan(service)
-        gcid = str(row["gcid"])
-        key = EntityKey(join_keys=["gcid"], entity_values=[Value(string_val=gcid)])
-        try:
-            replies = self._read_views(key, service, plan.views)
-        except _UNAVAILABLE as exc:
-            raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
-        except FeastError as exc:
-            raise FeatureStoreError(f"online feature read failed: {exc}") from exc
-        return self.serve(service, _decoded(plan.views, replies), row, datetime.now(UTC))
+        rows = self._read(str(row["gcid"]), service, self._plan(service).views)
+        return self.serve(service, rows, row, datetime.now(UTC))
 
     def covers(self, service: str, rows: Mapping[str, ViewRow]) -> bool:
         """``rows`` hold every view ``service`` reads."""
-        plan = self._plans.get(service) or self._plan(service)
+        plan = self._plan(service)
         return all(part.view.name in rows for part in plan.views)
 
     def serve(
@@ -122,7 +108,7 @@ class DirectOnlineFeatures:
     ) -> dict[str, list[object]]:
         """The values of ``service`` for one entity row from its views' rows (read before): each
         view's values null when older than its ttl, then the on-demand views' transformation."""
-        plan = self._plans.get(service) or self._plan(service)
+        plan = self._plan(service)
         read: dict[str, object] = {}
         out: dict[str, list[object]] = {"gcid": [str(row["gcid"])]}
         for part in plan.views:
@@ -141,6 +127,18 @@ class DirectOnlineFeatures:
             for name in served:
                 out[name] = [outputs[name][0]]
         return out
+
+    def _read(self, gcid: str, service: str, views: Sequence[_ViewRead]) -> dict[str, ViewRow]:
+        """The rows of ``views`` (the plan of ``service``) for ``gcid``, decoded; a store that
+        fails is :class:`FeatureStoreUnavailable`, a registry problem :class:`FeatureStoreError`."""
+        key = EntityKey(join_keys=["gcid"], entity_values=[Value(string_val=gcid)])
+        try:
+            replies = self._read_views(key, service, views)
+        except _UNAVAILABLE as exc:
+            raise FeatureStoreUnavailable(f"online feature read failed: {exc}") from exc
+        except FeastError as exc:
+            raise FeatureStoreError(f"online feature read failed: {exc}") from exc
+        return _decoded(views, replies)
 
     def _read_views(
         self, key: EntityKey, service: str, views: Sequence[_ViewRead]
@@ -168,6 +166,10 @@ class DirectOnlineFeatures:
         ]
 
     def _plan(self, service: str) -> _ServicePlan:
+        """The views ``service`` reads and serves (built once per service)."""
+        cached = self._plans.get(service)
+        if cached is not None:
+            return cached
         repo = self._store.repo
         reads: dict[str, tuple[set[str], list[str]]] = {}  # view -> (to read, served)
         on_demand: list[tuple[OnDemandFeatureView, tuple[str, ...]]] = []
